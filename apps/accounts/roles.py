@@ -1,0 +1,73 @@
+"""Roles and the permissions each one carries (see docs and domain.md, "Who acts").
+
+A role is a Django group of the same name; ``role_groups_sync`` (run after every migrate)
+makes each group hold exactly the permissions listed here. Later apps add their permissions
+to ROLE_PERMISSIONS.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    SUPER_ADMIN = "super_admin", "Super admin"
+    FINANCE = "finance", "Finance"
+    COMPLIANCE = "compliance", "Compliance"
+    SUPPORT = "support", "Support"
+    CREATOR = "creator", "Creator"
+
+
+STAFF_ROLES = frozenset({Role.SUPER_ADMIN, Role.FINANCE, Role.COMPLIANCE, Role.SUPPORT})
+
+_DASHBOARD = "accounts.access_dashboard"
+
+# "app_label.codename" per role. Super admins are superusers and hold every permission; their
+# group lists the role-management ones explicitly so the mapping reads completely.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.SUPER_ADMIN: [
+        _DASHBOARD,
+        "accounts.manage_roles",
+        "accounts.view_user",
+        "accounts.view_system_health",
+        "audit.view_auditevent",
+        "django_celery_beat.view_periodictask",
+        "django_celery_beat.change_periodictask",
+    ],
+    Role.FINANCE: [
+        _DASHBOARD,
+        "accounts.view_system_health",
+        "django_celery_beat.view_periodictask",
+    ],
+    Role.COMPLIANCE: [
+        _DASHBOARD,
+        "accounts.view_user",
+        "audit.view_auditevent",
+    ],
+    Role.SUPPORT: [
+        _DASHBOARD,
+        "accounts.view_user",
+        "accounts.view_system_health",
+    ],
+    Role.CREATOR: [],
+}
+
+
+def role_groups_sync(**kwargs) -> None:
+    """Create one group per role holding exactly its permissions (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=str(role))
+        permissions = []
+        for name in names:
+            app_label, codename = name.split(".", 1)
+            try:
+                permissions.append(
+                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                )
+            except Permission.DoesNotExist:
+                # The app that owns it has not been migrated yet (first migrate of a fresh
+                # database runs post_migrate per app); the final post_migrate completes it.
+                continue
+        group.permissions.set(permissions)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from .context import current_request_context
+from .models import AuditEvent
+
+
+def audit_record(
+    *,
+    actor: Any | None,
+    action: str,
+    target: models.Model | None = None,
+    target_type: str = "",
+    target_id: str | int = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    ip: str | None = None,
+    user_agent: str | None = None,
+) -> AuditEvent:
+    """Append one event to the audit log; the only writer of AuditEvent.
+
+    Call it inside the same transaction as the change it records, so both commit or neither.
+    The caller's IP and user agent come from the current request unless given.
+    """
+    context = current_request_context()
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or target.pk
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent.objects.create(
+        actor=actor if is_user else None,
+        actor_email=(getattr(actor, "email", "") or "") if is_user else "",
+        action=action,
+        target_type=target_type,
+        target_id="" if target_id in (None, "") else str(target_id),
+        target_repr=str(target)[:255] if target is not None else "",
+        before=before,
+        after=after,
+        ip=ip if ip is not None else context.ip,
+        user_agent=(user_agent if user_agent is not None else context.user_agent)[:512],
+    )

@@ -1,0 +1,33 @@
+"""The dashboard's navigation, filtered by what the signed-in user may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    icon: str
+    permission: str | None = None  # None: every signed-in staff user
+    section: str = "main"
+
+
+STAFF_NAV = [
+    NavItem("Overview", "dashboard:overview", "speedometer2", "accounts.access_dashboard"),
+    NavItem("System health", "dashboard:health", "heart-pulse", "accounts.view_system_health"),
+    NavItem("Users & roles", "accounts:list", "people", "accounts.view_user", "admin"),
+    NavItem("Audit log", "audit:list", "journal-text", "audit.view_auditevent", "admin"),
+    NavItem(
+        "Scheduled tasks",
+        "dashboard:schedules",
+        "clock-history",
+        "django_celery_beat.view_periodictask",
+        "admin",
+    ),
+]
+
+CREATOR_NAV = [
+    NavItem("My account", "dashboard:creator_home", "person-badge"),
+]

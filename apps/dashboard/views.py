@@ -1,0 +1,80 @@
+"""Pages composed from other apps' selectors; no models of its own."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.vary import vary_on_headers
+from django_celery_beat.models import PeriodicTask
+
+from apps.accounts.roles import Role
+from apps.accounts.selectors import user_counts_by_role, user_list
+from apps.audit.selectors import audit_event_list
+from apps.core.health import health_report
+from apps.core.types import HtmxHttpRequest
+
+
+@login_required
+def home_view(request: HtmxHttpRequest):
+    """Where login lands: staff go to the overview, everyone else to their own pages."""
+    if request.user.has_perm("accounts.access_dashboard"):
+        return redirect("dashboard:overview")
+    return redirect("dashboard:creator_home")
+
+
+@login_required
+@permission_required("accounts.access_dashboard", raise_exception=True)
+def overview_view(request: HtmxHttpRequest):
+    user = request.user
+    since = timezone.now() - timedelta(hours=24)
+    context: dict = {"role_counts": [], "recent_events": None, "health": None}
+    counts = user_counts_by_role()
+    context["role_counts"] = [(label, counts.get(value, 0)) for value, label in Role.choices]
+    context["staff_without_mfa"] = (
+        user_list().filter(is_active=True, is_staff=True, has_totp=False).count()
+    )
+    if user.has_perm("audit.view_auditevent"):
+        events = audit_event_list()
+        context["recent_events"] = list(events[:10])
+        context["events_24h"] = events.filter(occurred_at__gte=since).count()
+        context["failed_logins_24h"] = events.filter(
+            occurred_at__gte=since, action="auth.login_failed"
+        ).count()
+    if user.has_perm("accounts.view_system_health"):
+        context["health"] = health_report()
+    return render(request, "dashboard/overview.html", context)
+
+
+@login_required
+@permission_required("accounts.view_system_health", raise_exception=True)
+@vary_on_headers("HX-Request")
+def health_view(request: HtmxHttpRequest):
+    template = "dashboard/health.html"
+    if request.htmx:
+        template += "#checks"
+    return render(request, template, {"health": health_report()})
+
+
+@login_required
+@permission_required("django_celery_beat.view_periodictask", raise_exception=True)
+def schedules_view(request: HtmxHttpRequest):
+    tasks = PeriodicTask.objects.select_related("interval", "crontab").order_by("name")
+    return render(request, "dashboard/schedules.html", {"tasks": tasks})
+
+
+@login_required
+def creator_home_view(request: HtmxHttpRequest):
+    """A signed-in user's own page: profile and security. Earnings join it with the ledger."""
+    user = request.user
+    if user.has_perm("accounts.access_dashboard"):
+        return redirect("dashboard:overview")
+    return render(
+        request,
+        "dashboard/creator_home.html",
+        {"mfa_enabled": is_mfa_enabled(user, [Authenticator.Type.TOTP])},
+    )
