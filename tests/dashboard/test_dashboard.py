@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from django.urls import reverse
+
+from apps.accounts.roles import Role
+from apps.audit.services import audit_record
+
+
+def _nav_labels(response) -> list[str]:
+    return [item["label"] for item in response.context["nav_items"]]
+
+
+def test_navigation_follows_role(users_by_role, client_for):
+    expected = {
+        Role.SUPER_ADMIN: ["Overview", "System health", "Users & roles", "Audit log",
+                           "Scheduled tasks"],
+        Role.FINANCE: ["Overview", "System health", "Scheduled tasks"],
+        Role.COMPLIANCE: ["Overview", "Users & roles", "Audit log"],
+        Role.SUPPORT: ["Overview", "System health", "Users & roles"],
+    }
+    for role, labels in expected.items():
+        response = client_for(users_by_role[role]).get(reverse("dashboard:overview"))
+        assert _nav_labels(response) == labels, role
+    creator = client_for(users_by_role[Role.CREATOR]).get(reverse("dashboard:creator_home"))
+    assert _nav_labels(creator) == ["My account"]
+    assert b"Django admin" not in creator.content
+
+
+def test_overview_figures(client_for, super_admin, user_factory, django_assert_max_num_queries):
+    user_factory(Role.CREATOR)
+    user_factory(Role.CREATOR)
+    user_factory(Role.SUPPORT, with_totp=False)
+    audit_record(actor=None, action="auth.login_failed", after={"email": "x@example.test"})
+    client = client_for(super_admin)
+    with django_assert_max_num_queries(25):
+        response = client.get(reverse("dashboard:overview"))
+    context = response.context
+    counts = dict(context["role_counts"])
+    assert counts["Creator"] == 2 and counts["Super admin"] == 1 and counts["Support"] == 1
+    assert context["staff_without_mfa"] == 1
+    assert context["failed_logins_24h"] == 1
+    assert context["health"]["checks"]["database"]["ok"] is True
+    assert b"auth.login_failed" in response.content
+
+
+def test_overview_hides_what_the_role_may_not_see(client_for, finance_user):
+    response = client_for(finance_user).get(reverse("dashboard:overview"))
+    assert response.context["recent_events"] is None
+    assert b"Recent activity" not in response.content
+    assert response.context["health"] is not None
+
+
+def test_health_page_and_htmx_fragment(client_for, support_user):
+    client = client_for(support_user)
+    page = client.get(reverse("dashboard:health"))
+    assert page.status_code == 200
+    assert b'hx-trigger="every 10s"' in page.content
+    fragment = client.get(reverse("dashboard:health"), HTTP_HX_REQUEST="true")
+    assert b"<html" not in fragment.content
+    assert b'data-testid="check-database"' in fragment.content
+
+
+def test_schedules_page_lists_declared_tasks(client_for, finance_user):
+    from django.core.management import call_command
+
+    call_command("setup_periodic_tasks")
+    response = client_for(finance_user).get(reverse("dashboard:schedules"))
+    assert b"core.record_worker_heartbeat" in response.content
+    assert b"every 60 seconds" in response.content
+
+
+def test_404_page(client_for, creator_user):
+    response = client_for(creator_user).get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"Nothing here" in response.content
+
+
+def test_500_page_renders_without_context(rf):
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert b"Something went wrong on our side" in response.content
+
+
+def test_htmx_is_served_locally(client_for, creator_user, client):
+    response = client_for(creator_user).get(reverse("dashboard:creator_home"))
+    assert b'<script src="/static/django_htmx/htmx-2.min.js"' in response.content
+    for marker in (b"cdn.", b"unpkg", b"jsdelivr", b"googleapis"):
+        assert marker not in response.content
+    assert client.get("/static/django_htmx/htmx-2.min.js").status_code == 200
+    assert client.get("/static/vendor/bootstrap/bootstrap.min.css").status_code == 200
