@@ -1,3 +1,5 @@
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -6,6 +8,7 @@ from rest_framework.views import APIView
 from .health import health_report
 
 
+@method_decorator(never_cache, name="dispatch")
 class HealthApi(APIView):
     """FanzDash and its dependencies (database, cache, broker; worker heartbeat)."""
 

@@ -6,6 +6,7 @@ exception class so that nothing secret (a URL with a password) leaks to an anony
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -52,7 +53,7 @@ def _check_broker() -> dict:
         transport = conn.transport_cls
         if transport == "filesystem":
             folder = Path(conn.transport_options["data_folder_out"])
-            if not (folder.is_dir() and folder.stat().st_mode & 0o200):
+            if not (folder.is_dir() and os.access(folder, os.W_OK)):
                 return {"ok": False, "transport": transport, "error": "folder not writable"}
     return {"transport": transport}
 

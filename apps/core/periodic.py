@@ -13,6 +13,9 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 from .schedules import PeriodicTaskSpec
 
 MANAGED_MARKER = "[managed by setup_periodic_tasks]"
+# Set on a managed task that was disabled because its declaration disappeared, so that a later
+# declaration of the same name enables it again (an operator's pause carries no such marker).
+RETIRED_MARKER = "[retired: no longer declared]"
 
 
 @dataclass
@@ -65,7 +68,8 @@ def _schedule_for(spec: PeriodicTaskSpec) -> dict:
 def periodic_tasks_sync() -> SyncResult:
     """Create or update every declared task; disable managed tasks no longer declared.
 
-    A task an operator paused in the admin stays paused: ``enabled`` is only set on creation.
+    A task an operator paused in the admin stays paused: ``enabled`` is only set on creation
+    and when a retired task is declared again.
     """
     result = SyncResult(created=[], updated=[], disabled=[])
     specs = declared_periodic_tasks()
@@ -83,6 +87,8 @@ def periodic_tasks_sync() -> SyncResult:
         if created:
             result.created.append(spec.name)
             continue
+        if RETIRED_MARKER in task.description:
+            values["enabled"] = True
         changed = [key for key, value in values.items() if getattr(task, key) != value]
         if changed:
             for key in changed:
@@ -94,6 +100,7 @@ def periodic_tasks_sync() -> SyncResult:
     )
     for task in stale:
         task.enabled = False
-        task.save(update_fields=["enabled"])
+        task.description = f"{task.description} {RETIRED_MARKER}"
+        task.save(update_fields=["enabled", "description"])
         result.disabled.append(task.name)
     return result

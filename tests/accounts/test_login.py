@@ -96,7 +96,9 @@ def test_unverified_email_must_be_confirmed(client, creator_user):
 def test_password_reset_sends_a_working_link(client, creator_user):
     client.post(reverse("account_reset_password"), {"email": creator_user.email})
     assert len(mail.outbox) == 1
-    link = re.search(r"https?://testserver(/accounts/password/reset/key/[^\s]+)", mail.outbox[0].body)
+    link = re.search(
+        r"https?://testserver(/accounts/password/reset/key/[^\s]+)", mail.outbox[0].body
+    )
     assert link
     form_page = client.get(link.group(1), follow=True)
     assert form_page.status_code == 200

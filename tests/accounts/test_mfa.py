@@ -104,15 +104,11 @@ def test_enrolment_flow(client, user_factory, django_capture_on_commit_callbacks
     secret = client.session["mfa.totp.secret"]
     # allauth announces the new authenticator after commit
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("mfa_activate_totp"), {"code": pyotp.TOTP(secret).now()}
-        )
+        response = client.post(reverse("mfa_activate_totp"), {"code": pyotp.TOTP(secret).now()})
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_view_recovery_codes")
     assert has_totp(user)
-    assert Authenticator.objects.filter(
-        user=user, type=Authenticator.Type.RECOVERY_CODES
-    ).exists()
+    assert Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).exists()
     assert client.get(reverse("dashboard:overview")).status_code == 200
     added = AuditEvent.objects.filter(action="mfa.authenticator_added", actor=user)
     assert added.filter(after__type="totp").exists()

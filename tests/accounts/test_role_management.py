@@ -57,7 +57,9 @@ def test_a_second_super_admin_allows_demotion(super_admin, user_factory):
     user_role_set(user=super_admin, role=Role.FINANCE, actor=other)
     super_admin.refresh_from_db()
     assert (super_admin.role, super_admin.is_superuser, super_admin.is_staff) == (
-        Role.FINANCE, False, True,
+        Role.FINANCE,
+        False,
+        True,
     )
 
 
@@ -82,8 +84,12 @@ def test_deactivation(client_for, super_admin, creator_user):
 def test_invite_creates_user_and_sends_link(client_for, super_admin):
     response = client_for(super_admin).post(
         reverse("accounts:invite"),
-        {"email": "New.Person@Example.test", "first_name": "New", "last_name": "Person",
-         "role": Role.SUPPORT},
+        {
+            "email": "New.Person@Example.test",
+            "first_name": "New",
+            "last_name": "Person",
+            "role": Role.SUPPORT,
+        },
     )
     assert response.status_code == 302
     user = User.objects.get(email="new.person@example.test")

@@ -5,7 +5,7 @@ import io
 
 import pytest
 from django.db import connection, transaction
-from django.db.utils import InternalError
+from django.db.utils import DatabaseError
 from django.urls import reverse
 
 from apps.accounts.roles import Role
@@ -72,11 +72,11 @@ def test_forwarded_for_is_trusted_only_when_configured(client_for, super_admin, 
 @pytest.mark.postgres
 def test_postgres_refuses_update_and_delete(db, super_admin):
     event = audit_record(actor=super_admin, action="test.event")
-    with pytest.raises(InternalError), transaction.atomic():
+    with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(action="tampered")
-    with pytest.raises(InternalError), transaction.atomic():
+    with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).delete()
-    with pytest.raises(InternalError), transaction.atomic(), connection.cursor() as cursor:
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditevent SET action = 'raw' WHERE id = %s", [event.pk])
     event.refresh_from_db()
     assert event.action == "test.event"
@@ -158,3 +158,46 @@ def test_admin_audit_log_is_read_only(client_for, super_admin):
     assert client.post(delete_url, {"post": "yes"}).status_code == 403
     event.refresh_from_db()
     assert event.action == "test.event"
+
+
+def test_admin_changes_are_audited(client_for, super_admin, creator_user):
+    client = client_for(super_admin)
+    url = reverse("admin:accounts_user_change", args=[creator_user.pk])
+    response = client.post(
+        url,
+        {
+            "email": creator_user.email,
+            "first_name": "Renamed",
+            "last_name": creator_user.last_name,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    creator_user.refresh_from_db()
+    assert creator_user.first_name == "Renamed"
+    event = AuditEvent.objects.get(action="admin.accounts.user.changed")
+    assert event.actor == super_admin
+    assert event.target_id == str(creator_user.pk)
+    assert event.after["change"][0]["changed"]["fields"] == ["First name"]
+
+
+def test_pausing_a_schedule_in_the_admin_is_audited(client_for, super_admin):
+    from django.core.management import call_command
+    from django_celery_beat.models import PeriodicTask
+
+    call_command("setup_periodic_tasks")
+    task = PeriodicTask.objects.get(name="core: worker heartbeat")
+    client = client_for(super_admin)
+    response = client.post(
+        reverse("admin:django_celery_beat_periodictask_changelist"),
+        {"action": "disable_tasks", "_selected_action": [task.pk]},
+    )
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.enabled is False
+    assert (
+        AuditEvent.objects.filter(
+            action="admin.django_celery_beat.periodictask.changed", target_id=str(task.pk)
+        ).exists()
+        or AuditEvent.objects.filter(action__startswith="admin.django_celery_beat").exists()
+    )

@@ -114,8 +114,12 @@ def test_failing_informational_check_does_not_fail_the_probe(client, monkeypatch
     response = client.get("/healthz")
     assert response.status_code == 200
     worker = response.json()["checks"]["worker"]
-    assert worker == {"ok": False, "latency_ms": worker["latency_ms"], "error": "RuntimeError",
-                      "required": False}
+    assert worker == {
+        "ok": False,
+        "latency_ms": worker["latency_ms"],
+        "error": "RuntimeError",
+        "required": False,
+    }
 
 
 def test_unwritable_broker_folder_fails_the_probe(client, monkeypatch, tmp_path):
@@ -149,3 +153,9 @@ def test_healthz_is_never_cached(client):
     assert "no-cache" in cache_control
     assert "no-store" in cache_control
     assert "max-age=0" in cache_control
+
+
+def test_api_health_is_never_cached(client):
+    cache_control = client.get("/api/v1/health/").get("Cache-Control", "")
+    assert "no-cache" in cache_control
+    assert "no-store" in cache_control

@@ -12,8 +12,13 @@ def _nav_labels(response) -> list[str]:
 
 def test_navigation_follows_role(users_by_role, client_for):
     expected = {
-        Role.SUPER_ADMIN: ["Overview", "System health", "Users & roles", "Audit log",
-                           "Scheduled tasks"],
+        Role.SUPER_ADMIN: [
+            "Overview",
+            "System health",
+            "Users & roles",
+            "Audit log",
+            "Scheduled tasks",
+        ],
         Role.FINANCE: ["Overview", "System health", "Scheduled tasks"],
         Role.COMPLIANCE: ["Overview", "Users & roles", "Audit log"],
         Role.SUPPORT: ["Overview", "System health", "Users & roles"],

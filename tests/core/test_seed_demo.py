@@ -1,0 +1,173 @@
+"""`seed_demo`: one login per role, staff with TOTP enrolled, and idempotent."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+
+import pyotp
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, validate_totp_code
+from allauth.mfa.utils import decrypt
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from apps.accounts.demo import demo_password
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.audit.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+DEMO = {
+    "admin@fanzdash.local": Role.SUPER_ADMIN,
+    "finance@fanzdash.local": Role.FINANCE,
+    "finance2@fanzdash.local": Role.FINANCE,
+    "compliance@fanzdash.local": Role.COMPLIANCE,
+    "support@fanzdash.local": Role.SUPPORT,
+    "creator@fanzdash.local": Role.CREATOR,
+}
+STAFF = [email for email, role in DEMO.items() if role != Role.CREATOR]
+SECRET_LINE = re.compile(r"^\s*(\S+@\S+)\s+.*TOTP secret ([A-Z2-7]+)\s*$", re.MULTILINE)
+
+
+def _seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def _secrets(output: str) -> dict[str, str]:
+    return dict(SECRET_LINE.findall(output))
+
+
+def _authenticator(email: str, kind: str) -> Authenticator | None:
+    return Authenticator.objects.filter(user__email=email, type=kind).first()
+
+
+@pytest.fixture
+def seeded():
+    return _seed()
+
+
+def test_creates_one_user_per_role(seeded):
+    assert User.objects.count() == len(DEMO)
+    for email, role in DEMO.items():
+        user = User.objects.get(email=email)
+        assert user.role == role
+        assert user.is_active
+        assert user.is_staff is (role != Role.CREATOR)
+        assert user.is_superuser is (role == Role.SUPER_ADMIN)
+        assert list(user.groups.values_list("name", flat=True)) == [str(role)]
+
+
+def test_email_addresses_are_verified_and_primary(seeded):
+    for email in DEMO:
+        address = EmailAddress.objects.get(email=email)
+        assert address.verified is True
+        assert address.primary is True
+        assert address.user.email == email
+
+
+def test_staff_have_totp_and_recovery_codes_creator_has_neither(seeded):
+    for email in STAFF:
+        assert _authenticator(email, Authenticator.Type.TOTP) is not None, email
+        assert _authenticator(email, Authenticator.Type.RECOVERY_CODES) is not None, email
+    creator = "creator@fanzdash.local"
+    assert _authenticator(creator, Authenticator.Type.TOTP) is None
+    assert _authenticator(creator, Authenticator.Type.RECOVERY_CODES) is None
+
+
+def test_output_lists_every_login_the_password_and_each_staff_secret(seeded):
+    for email in DEMO:
+        assert email in seeded
+    assert demo_password() in seeded
+    printed = _secrets(seeded)
+    assert sorted(printed) == sorted(STAFF)
+    assert "creator@fanzdash.local" not in printed
+    creator_line = next(line for line in seeded.splitlines() if "creator@" in line)
+    assert "no 2FA" in creator_line
+
+
+def test_printed_secrets_match_the_stored_authenticators(seeded):
+    printed = _secrets(seeded)
+    secrets_seen = set()
+    for email in STAFF:
+        secret = printed[email]
+        authenticator = _authenticator(email, Authenticator.Type.TOTP)
+        assert decrypt(authenticator.data["secret"]) == secret
+        code = pyotp.TOTP(secret).now()
+        assert validate_totp_code(secret, code)
+        # The login flow's own check (decrypts the stored secret, marks the code used).
+        assert TOTP(authenticator).validate_code(code) is True
+        secrets_seen.add(secret)
+    assert len(secrets_seen) == len(STAFF)  # every user has their own secret
+
+
+def test_a_code_from_another_users_secret_is_refused(seeded):
+    printed = _secrets(seeded)
+    admin = _authenticator("admin@fanzdash.local", Authenticator.Type.TOTP)
+    other_code = pyotp.TOTP(printed["finance@fanzdash.local"]).now()
+    own_code = pyotp.TOTP(printed["admin@fanzdash.local"]).now()
+    if other_code != own_code:  # one in a million they collide
+        assert TOTP(admin).validate_code(other_code) is False
+
+
+def test_demo_password_authenticates_every_user(seeded):
+    for email in DEMO:
+        user = authenticate(email=email, password=demo_password())
+        assert user is not None, email
+        assert user.email == email
+    assert authenticate(email="admin@fanzdash.local", password="wrong-password") is None
+
+
+def test_demo_password_comes_from_settings(settings):
+    settings.DEMO_PASSWORD = "another-demo-passphrase"
+    output = _seed()
+    assert "another-demo-passphrase" in output
+    assert authenticate(email="support@fanzdash.local", password="another-demo-passphrase")
+
+
+def test_second_run_changes_nothing_and_prints_the_same_secrets(seeded):
+    users = sorted(User.objects.values_list("pk", "email", "role", "password"))
+    authenticators = sorted(Authenticator.objects.values_list("pk", "user_id", "type"))
+    events = AuditEvent.objects.count()
+    addresses = EmailAddress.objects.count()
+
+    again = _seed()
+
+    assert sorted(User.objects.values_list("pk", "email", "role", "password")) == users
+    assert sorted(Authenticator.objects.values_list("pk", "user_id", "type")) == authenticators
+    assert AuditEvent.objects.count() == events
+    assert EmailAddress.objects.count() == addresses
+    assert _secrets(again) == _secrets(seeded)
+
+
+def test_first_run_audits_each_user_creation(seeded):
+    created = AuditEvent.objects.filter(action="user.created")
+    assert created.count() == len(DEMO)
+    assert all(event.actor_id is None for event in created)
+
+
+def test_rerun_keeps_a_changed_password(seeded):
+    user = User.objects.get(email="finance@fanzdash.local")
+    user.set_password("my-own-long-passphrase")
+    user.save()
+    _seed()
+    assert authenticate(email="finance@fanzdash.local", password="my-own-long-passphrase")
+    assert authenticate(email="finance@fanzdash.local", password=demo_password()) is None
+
+
+def test_rerun_restores_missing_pieces(seeded):
+    """A demo user whose address became unverified or whose recovery codes were removed is
+    repaired, without touching the TOTP secret."""
+    EmailAddress.objects.filter(email="support@fanzdash.local").update(verified=False)
+    Authenticator.objects.filter(
+        user__email="support@fanzdash.local", type=Authenticator.Type.RECOVERY_CODES
+    ).delete()
+    again = _seed()
+    assert EmailAddress.objects.get(email="support@fanzdash.local").verified is True
+    assert _authenticator("support@fanzdash.local", Authenticator.Type.RECOVERY_CODES)
+    assert _secrets(again) == _secrets(seeded)
