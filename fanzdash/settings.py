@@ -45,7 +45,7 @@ if len(SECRET_KEY) < 50:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+SITE_URL = env.str("SITE_URL", default=f"http://localhost:{env.str('PORT', default='8000')}")
 
 # --- Applications -------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from .models import User
@@ -8,7 +9,12 @@ from .roles import Role
 class UserFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     role = django_filters.ChoiceFilter(choices=Role.choices, empty_label="Any role")
-    is_active = django_filters.BooleanFilter(label="Active")
+    is_active = django_filters.BooleanFilter(
+        label="Status",
+        widget=forms.Select(
+            choices=[("", "Any status"), ("true", "Active"), ("false", "Deactivated")]
+        ),
+    )
 
     class Meta:
         model = User

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 
 from .navigation import CREATOR_NAV, STAFF_NAV
@@ -8,7 +9,7 @@ from .navigation import CREATOR_NAV, STAFF_NAV
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "signup_open": settings.ACCOUNT_ALLOW_SIGNUP}
     source = STAFF_NAV if user.has_perm("accounts.access_dashboard") else CREATOR_NAV
     items = []
     for item in source:

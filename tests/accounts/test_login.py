@@ -22,6 +22,8 @@ def test_login_page_renders(client):
     assert response.status_code == 200
     assert b"Sign In" in response.content
     assert b"vendor/bootstrap/bootstrap.min.css" in response.content
+    assert b"Staff accounts are created by a super admin" in response.content
+    assert b"sign up" not in response.content.lower()
 
 
 def test_creator_login_and_logout_are_audited(client, creator_user):

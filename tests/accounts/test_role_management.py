@@ -125,7 +125,11 @@ def test_user_list_search_and_filter(client_for, support_user, user_factory):
     assert [u.email for u in found] == ["alice@example.test"]
     found = client.get(reverse("accounts:list"), {"role": Role.FINANCE}).context["page"]
     assert [u.email for u in found] == ["bob@example.test"]
+    deactivated = user_factory(Role.CREATOR, email="carol@example.test", is_active=False)
+    found = client.get(reverse("accounts:list"), {"is_active": "false"}).context["page"]
+    assert [u.email for u in found] == [deactivated.email]
     page = client.get(reverse("accounts:list"))
+    assert b"Any status" in page.content
     assert b"Invite user" not in page.content  # support may read, not manage
 
 
