@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.audit",
+    "apps.platforms",
+    "apps.creators",
+    "apps.ledger",
     "apps.dashboard",
 ]
 

@@ -88,3 +88,27 @@ def client_for(db):
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _ledger_account_cache():
+    """Account ids are cached per process after commit; tests roll back, so start clean."""
+    from apps.ledger.accounts import account_cache_clear
+
+    account_cache_clear()
+    yield
+    account_cache_clear()
+
+
+@pytest.fixture
+def creator_factory(db):
+    from .factories import make_creator
+
+    return make_creator
+
+
+@pytest.fixture
+def earning(db):
+    from .factories import post_earning
+
+    return post_earning

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import factory
 import pyotp
 from allauth.account.models import EmailAddress
@@ -11,6 +13,7 @@ from apps.accounts.roles import STAFF_ROLES, Role
 from apps.accounts.services import _apply_role
 
 PASSWORD = "correct-horse-battery-staple"
+_creator_seq = itertools.count(1)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -42,3 +45,60 @@ def make_user(role: str = Role.CREATOR, *, with_totp: bool | None = None, **fiel
 
 def has_totp(user: User) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def make_creator(
+    *,
+    platforms=("boyfanz",),
+    currency: str = "USD",
+    kyc_level: int = 1,
+    display_name: str | None = None,
+    email: str | None = None,
+    **fields,
+):
+    """A creator (with its creator-role user, verified email) on the given core platforms;
+    the external id on each platform is ``<slug>-<creator pk>``."""
+    from apps.creators.services import creator_create, platform_account_link
+    from apps.platforms.models import Platform
+
+    seq = next(_creator_seq)
+    creator = creator_create(
+        email=email or f"creator{seq}@example.test",
+        display_name=display_name or f"Creator {seq}",
+        default_currency=currency,
+        kyc_level=kyc_level,
+        email_verified=True,
+        **fields,
+    )
+    for slug in platforms:
+        platform = Platform.objects.get(slug=slug)
+        platform_account_link(
+            creator=creator, platform=platform, external_id=f"{slug}-{creator.pk}"
+        )
+    return creator
+
+
+def post_earning(
+    creator, *, platform="boyfanz", gross="19.99", currency="USD", days_ago=0, kind="tip", key=None
+):
+    """Record one earning through the ledger service; returns the PostResult."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.core.currencies import currency_exponent
+    from apps.core.money import parse_amount
+    from apps.ledger.services import earning_record
+    from apps.platforms.models import Platform
+
+    seq = next(_creator_seq)
+    return earning_record(
+        platform=Platform.objects.get(slug=platform),
+        creator=creator,
+        kind=kind,
+        gross_minor=parse_amount(gross, currency_exponent(currency)),
+        currency=currency,
+        occurred_at=timezone.now() - timedelta(days=days_ago),
+        transaction_id=key or f"tx-{seq}",
+        idempotency_key=key or f"evt-{seq}",
+    )

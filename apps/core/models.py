@@ -16,3 +16,18 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname or 'worker'} at {self.recorded_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Currency(models.Model):
+    """ISO 4217 currencies the ledger may hold, with their minor-unit exponent."""
+
+    code = models.CharField(max_length=3, primary_key=True)
+    name = models.CharField(max_length=100)
+    exponent = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "currencies"
+
+    def __str__(self) -> str:
+        return self.code

@@ -1,0 +1,74 @@
+"""Money is integer minor units plus an ISO 4217 currency. Never a float.
+
+``parse_amount`` turns what an API or form received ("19.99", 19.99 as JSON number, Decimal)
+into minor units exactly, refusing what cannot be represented; ``format_minor`` goes back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+
+from .exceptions import ApplicationError
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    minor: int
+    currency: str
+    exponent: int
+
+    @property
+    def decimal(self) -> Decimal:
+        return minor_to_decimal(self.minor, self.exponent)
+
+    def __str__(self) -> str:
+        return f"{format_minor(self.minor, self.exponent)} {self.currency}"
+
+
+def minor_to_decimal(minor: int, exponent: int) -> Decimal:
+    return Decimal(minor).scaleb(-exponent)
+
+
+def format_minor(minor: int, exponent: int) -> str:
+    """Signed decimal string with exactly ``exponent`` decimals: 1999, 2 -> "19.99"."""
+    return f"{minor_to_decimal(minor, exponent):.{exponent}f}"
+
+
+def parse_amount(
+    value: object,
+    exponent: int,
+    *,
+    allow_zero: bool = False,
+    allow_negative: bool = False,
+    field: str = "amount",
+) -> int:
+    """Exact conversion to minor units. Refuses floats' artefacts, NaN/Infinity, too many
+    decimals, zero and negatives (unless allowed), with an ApplicationError naming ``field``."""
+    if isinstance(value, bool) or value is None:
+        raise ApplicationError("invalid_amount", {field: "Expected a decimal amount."})
+    if isinstance(value, float):
+        # A JSON number arrives as a float; its shortest repr is what the sender wrote.
+        value = repr(value)
+    try:
+        amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        raise ApplicationError(
+            "invalid_amount", {field: f"{value!r} is not a decimal amount."}
+        ) from None
+    if not amount.is_finite():
+        raise ApplicationError("invalid_amount", {field: "Amount must be a finite number."})
+    scaled = amount.scaleb(exponent)
+    if scaled != scaled.to_integral_value(rounding=ROUND_DOWN):
+        raise ApplicationError(
+            "invalid_amount",
+            {field: f"At most {exponent} decimal place{'s' if exponent != 1 else ''} allowed."},
+        )
+    minor = int(scaled)
+    if minor == 0 and not allow_zero:
+        raise ApplicationError("invalid_amount", {field: "Amount must not be zero."})
+    if minor < 0 and not allow_negative:
+        raise ApplicationError("invalid_amount", {field: "Amount must be positive."})
+    if abs(minor) >= 2**62:
+        raise ApplicationError("invalid_amount", {field: "Amount is too large."})
+    return minor

@@ -1,0 +1,578 @@
+"""The only writers of the ledger. Every movement of money is ``entry_post``; the rest are
+business operations built on it (earnings, refunds, chargebacks, releases, transfers,
+reversals). Each is idempotent by its key and safe to run from many workers at once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+from typing import TypeVar
+
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+
+from apps.core.exceptions import ApplicationError
+
+from .accounts import creator_account, network_account, platform_account
+from .models import (
+    CREATOR_KINDS,
+    EARNING_KINDS,
+    Account,
+    AccountBalance,
+    AccountKind,
+    EntryKind,
+    JournalEntry,
+    PendingRelease,
+    Posting,
+)
+
+T = TypeVar("T")
+
+MAX_FUTURE_SKEW = timedelta(minutes=5)
+RETRYABLE_SQLSTATES = {"40P01", "40001", "55P03"}  # deadlock, serialization, lock not available
+PLATFORM_TRANSACTION = "platform_transaction"
+
+
+@dataclass(frozen=True)
+class PostingSpec:
+    account: Account
+    amount: int
+
+
+@dataclass(frozen=True)
+class PostResult:
+    entry: JournalEntry
+    created: bool
+
+
+# --- transactions and retries -------------------------------------------------------------
+
+
+def _is_retryable(error: OperationalError) -> bool:
+    cause = error.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate in RETRYABLE_SQLSTATES:
+        return True
+    return connection.vendor == "sqlite" and "locked" in str(error)
+
+
+def run_in_transaction(work: Callable[[], T], *, attempts: int = 5) -> T:
+    """Run ``work`` atomically. When this call owns the transaction, a deadlock or
+    serialization failure is retried with jittered backoff instead of failing the request;
+    inside a caller's transaction the caller owns retries."""
+    if connection.in_atomic_block:
+        return work()
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction.atomic():
+                return work()
+        except OperationalError as error:
+            if attempt == attempts or not _is_retryable(error):
+                raise
+            time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 (jitter, not crypto)
+    raise AssertionError("unreachable")
+
+
+# --- the one door ------------------------------------------------------------------------
+
+
+def _fingerprint(kind: str, postings: Sequence[PostingSpec]) -> str:
+    payload = json.dumps(
+        [kind, sorted((p.account.pk, p.amount) for p in postings)], separators=(",", ":")
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _validate(idempotency_key: str, postings: Sequence[PostingSpec], occurred_at: datetime) -> None:
+    if not idempotency_key or len(idempotency_key) > 200:
+        raise ApplicationError(
+            "invalid_idempotency_key", "A key of 1 to 200 characters is required."
+        )
+    if len(postings) < 2:
+        raise ApplicationError("unbalanced_entry", "An entry needs at least two postings.")
+    totals: dict[str, int] = defaultdict(int)
+    for posting in postings:
+        if not isinstance(posting.account, Account) or posting.account.pk is None:
+            raise ApplicationError("unknown_account", "Every posting needs an existing account.")
+        if type(posting.amount) is not int or posting.amount == 0:
+            raise ApplicationError("invalid_amount", "Posting amounts are non-zero integers.")
+        totals[posting.account.currency_id] += posting.amount
+    unbalanced = {currency: total for currency, total in totals.items() if total != 0}
+    if unbalanced:
+        raise ApplicationError("unbalanced_entry", {"off_by_minor_units": unbalanced})
+    if timezone.is_naive(occurred_at):
+        raise ApplicationError("invalid_occurred_at", "occurred_at must carry a time zone.")
+    if occurred_at > timezone.now() + MAX_FUTURE_SKEW:
+        raise ApplicationError("invalid_occurred_at", "occurred_at is in the future.")
+
+
+_INSERT_ENTRY = (
+    "INSERT INTO ledger_journalentry (idempotency_key, fingerprint, kind, memo, occurred_at, "
+    "posted_at, platform_id, creator_id, source_type, source_id, reverses_id, posted_by_id) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+)
+
+
+def _insert_entry(entry: JournalEntry) -> int | None:
+    """Insert unless the key exists (then None). One statement, race-free on the unique key."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_ENTRY,
+            [
+                entry.idempotency_key,
+                entry.fingerprint,
+                entry.kind,
+                entry.memo,
+                entry.occurred_at,
+                entry.posted_at,
+                entry.platform_id,
+                entry.creator_id,
+                entry.source_type,
+                entry.source_id,
+                entry.reverses_id,
+                entry.posted_by_id,
+            ],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _post_in_transaction(
+    *,
+    idempotency_key: str,
+    kind: str,
+    postings: Sequence[PostingSpec],
+    occurred_at: datetime,
+    memo: str = "",
+    platform=None,
+    creator=None,
+    source_type: str = "",
+    source_id: str = "",
+    reverses: JournalEntry | None = None,
+    actor=None,
+) -> PostResult:
+    fingerprint = _fingerprint(kind, postings)
+    entry = JournalEntry(
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        kind=kind,
+        memo=memo[:500],
+        occurred_at=occurred_at,
+        posted_at=timezone.now(),
+        platform=platform,
+        creator=creator,
+        source_type=source_type,
+        source_id=str(source_id)[:200],
+        reverses=reverses,
+        posted_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    entry_id = _insert_entry(entry)
+    if entry_id is None:
+        existing = JournalEntry.objects.get(idempotency_key=idempotency_key)
+        if existing.fingerprint != fingerprint:
+            raise ApplicationError(
+                "idempotency_conflict",
+                f"Key {idempotency_key!r} was already used for a different entry.",
+                status_code=409,
+            )
+        return PostResult(existing, created=False)
+    entry.pk = entry.id = entry_id
+    # Sorted by account so that concurrent transactions lock balance rows in the same order.
+    Posting.objects.bulk_create(
+        [
+            Posting(entry_id=entry_id, account=p.account, amount=p.amount, occurred_at=occurred_at)
+            for p in sorted(postings, key=lambda p: p.account.pk)
+        ]
+    )
+    return PostResult(entry, created=True)
+
+
+def entry_post(
+    *,
+    idempotency_key: str,
+    kind: str,
+    postings: Sequence[PostingSpec],
+    occurred_at: datetime,
+    memo: str = "",
+    platform=None,
+    creator=None,
+    source_type: str = "",
+    source_id: str = "",
+    reverses: JournalEntry | None = None,
+    actor=None,
+) -> PostResult:
+    """Post one balanced entry. The same key again returns the first entry and moves nothing;
+    the same key with different postings is refused (409)."""
+    if kind not in EntryKind.values:
+        raise ApplicationError("invalid_entry_kind", f"Unknown entry kind {kind!r}.")
+    _validate(idempotency_key, postings, occurred_at)
+    return run_in_transaction(
+        lambda: _post_in_transaction(
+            idempotency_key=idempotency_key,
+            kind=kind,
+            postings=postings,
+            occurred_at=occurred_at,
+            memo=memo,
+            platform=platform,
+            creator=creator,
+            source_type=source_type,
+            source_id=source_id,
+            reverses=reverses,
+            actor=actor,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class EntryDraft:
+    idempotency_key: str
+    kind: str
+    postings: Sequence[PostingSpec]
+    occurred_at: datetime
+    memo: str = ""
+    platform: object = None
+    creator: object = None
+    source_type: str = ""
+    source_id: str = ""
+
+
+def entries_post_bulk(drafts: Iterable[EntryDraft]) -> list[PostResult]:
+    """Post many entries in one transaction (imports, back-fills): all or nothing."""
+    drafts = list(drafts)
+    for draft in drafts:
+        if draft.kind not in EntryKind.values:
+            raise ApplicationError("invalid_entry_kind", f"Unknown entry kind {draft.kind!r}.")
+        _validate(draft.idempotency_key, draft.postings, draft.occurred_at)
+
+    def work() -> list[PostResult]:
+        return [
+            _post_in_transaction(
+                idempotency_key=d.idempotency_key,
+                kind=d.kind,
+                postings=d.postings,
+                occurred_at=d.occurred_at,
+                memo=d.memo,
+                platform=d.platform,
+                creator=d.creator,
+                source_type=d.source_type,
+                source_id=d.source_id,
+            )
+            for d in drafts
+        ]
+
+    return run_in_transaction(work)
+
+
+# --- reversal ----------------------------------------------------------------------------
+
+
+def entry_reverse(*, entry: JournalEntry, reason: str, actor=None) -> PostResult:
+    """Undo an entry with an equal and opposite one that references it (once only)."""
+    if entry.kind == EntryKind.REVERSAL:
+        raise ApplicationError("cannot_reverse_reversal", "A reversal cannot itself be reversed.")
+    if not reason.strip():
+        raise ApplicationError("reason_required", "Say why the entry is reversed.")
+    postings = [
+        PostingSpec(account=p.account, amount=-p.amount)
+        for p in entry.postings.select_related("account")
+    ]
+    return entry_post(
+        idempotency_key=f"reversal:{entry.pk}",
+        kind=EntryKind.REVERSAL,
+        postings=postings,
+        occurred_at=timezone.now(),
+        memo=f"Reversal of #{entry.pk}: {reason}",
+        platform=entry.platform,
+        creator=entry.creator,
+        source_type="entry",
+        source_id=str(entry.pk),
+        reverses=entry,
+        actor=actor,
+    )
+
+
+# --- earnings, refunds, chargebacks --------------------------------------------------------
+
+
+def platform_fee_minor(platform, gross_minor: int) -> int:
+    """The network's fee, rounded down: any fraction of a minor unit stays with the creator."""
+    fee = (Decimal(gross_minor) * platform.fee_percent / 100).to_integral_value(ROUND_DOWN)
+    return int(fee)
+
+
+def earning_record(
+    *,
+    platform,
+    creator,
+    kind: str,
+    gross_minor: int,
+    currency: str,
+    occurred_at: datetime,
+    transaction_id: str,
+    idempotency_key: str,
+    memo: str = "",
+) -> PostResult:
+    """A fan paid: gross from processor clearing, the platform fee to fee revenue, the rest to
+    the creator's pending balance until the platform's hold period ends."""
+    if kind not in EARNING_KINDS:
+        raise ApplicationError("invalid_entry_kind", f"{kind!r} is not an earning.")
+    if type(gross_minor) is not int or gross_minor <= 0:
+        raise ApplicationError("invalid_amount", "Gross must be a positive amount.")
+    if not transaction_id:
+        raise ApplicationError("missing_transaction_id", "A platform transaction id is required.")
+    fee = platform_fee_minor(platform, gross_minor)
+    net = gross_minor - fee
+    pending = creator_account(creator, platform, AccountKind.PENDING, currency)
+    available = creator_account(creator, platform, AccountKind.AVAILABLE, currency)
+    postings = [
+        PostingSpec(network_account(AccountKind.PROCESSOR_CLEARING, currency), gross_minor),
+        PostingSpec(pending, -net),
+    ]
+    if fee:
+        postings.append(
+            PostingSpec(platform_account(platform, AccountKind.FEE_REVENUE, currency), -fee)
+        )
+
+    def work() -> PostResult:
+        result = _post_in_transaction(
+            idempotency_key=idempotency_key,
+            kind=kind,
+            postings=postings,
+            occurred_at=occurred_at,
+            memo=memo,
+            platform=platform,
+            creator=creator,
+            source_type=PLATFORM_TRANSACTION,
+            source_id=transaction_id,
+        )
+        if result.created:
+            PendingRelease.objects.create(
+                entry=result.entry,
+                pending_account=pending,
+                available_account=available,
+                amount=net,
+                available_at=occurred_at + timedelta(days=platform.hold_days),
+            )
+        return result
+
+    _validate(idempotency_key, postings, occurred_at)
+    return run_in_transaction(work)
+
+
+def _original_earning(platform, transaction_id: str) -> JournalEntry:
+    original = (
+        JournalEntry.objects.filter(
+            platform=platform,
+            source_type=PLATFORM_TRANSACTION,
+            source_id=transaction_id,
+            kind__in=EARNING_KINDS,
+        )
+        .select_related("creator")
+        .first()
+    )
+    if original is None:
+        raise ApplicationError(
+            "unknown_transaction",
+            f"No earning with transaction id {transaction_id!r} on {platform.slug}.",
+            status_code=409,
+        )
+    return original
+
+
+def refund_record(
+    *,
+    platform,
+    transaction_id: str,
+    kind: str,
+    occurred_at: datetime,
+    idempotency_key: str,
+    amount_minor: int | None = None,
+    chargeback_fee_minor: int = 0,
+    memo: str = "",
+) -> PostResult:
+    """Give back all or part of an earning (refund or chargeback): the creator's share comes
+    from pending first, then available (which may go negative only here, recovered from later
+    earnings); the fee share comes back from fee revenue; a chargeback fee is a loss."""
+    if kind not in (EntryKind.REFUND, EntryKind.CHARGEBACK):
+        raise ApplicationError("invalid_entry_kind", f"{kind!r} is not a refund or chargeback.")
+    if chargeback_fee_minor and kind != EntryKind.CHARGEBACK:
+        raise ApplicationError("invalid_amount", "Only a chargeback carries a chargeback fee.")
+    if type(chargeback_fee_minor) is not int or chargeback_fee_minor < 0:
+        raise ApplicationError("invalid_amount", "The chargeback fee cannot be negative.")
+
+    def work() -> PostResult:
+        existing = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return PostResult(existing, created=False)
+        original = _original_earning(platform, transaction_id)
+        lot = PendingRelease.objects.select_for_update().get(entry=original)
+        gross = sum(
+            p.amount
+            for p in original.postings.select_related("account")
+            if p.account.kind == AccountKind.PROCESSOR_CLEARING
+        )
+        currency = lot.pending_account.currency_id
+        # What earlier refunds gave back: clearing outflow less the chargeback fees in it.
+        earlier = Posting.objects.filter(
+            entry__source_type="refund_of",
+            entry__source_id=str(original.pk),
+            account__kind__in=[AccountKind.PROCESSOR_CLEARING, AccountKind.CHARGEBACK_LOSSES],
+        ).values_list("amount", flat=True)
+        already = -sum(earlier)
+        amount = gross - already if amount_minor is None else amount_minor
+        if type(amount) is not int or amount <= 0:
+            raise ApplicationError("invalid_amount", "The refund amount must be positive.")
+        if already + amount > gross:
+            raise ApplicationError(
+                "refund_exceeds_original",
+                f"Refunds would total {already + amount} of an original {gross} minor units.",
+                status_code=409,
+            )
+        fee_total = platform_fee_minor(platform, gross)
+        fee_share = fee_total * amount // gross
+        creator_share = amount - fee_share
+        from_pending = min(lot.amount, creator_share) if lot.released_entry_id is None else 0
+        from_available = creator_share - from_pending
+        clearing = network_account(AccountKind.PROCESSOR_CLEARING, currency)
+        postings = [PostingSpec(clearing, -amount)]
+        if from_pending:
+            postings.append(PostingSpec(lot.pending_account, from_pending))
+        if from_available:
+            postings.append(PostingSpec(lot.available_account, from_available))
+        if fee_share:
+            postings.append(
+                PostingSpec(
+                    platform_account(platform, AccountKind.FEE_REVENUE, currency), fee_share
+                )
+            )
+        if chargeback_fee_minor:
+            postings.append(
+                PostingSpec(
+                    network_account(AccountKind.CHARGEBACK_LOSSES, currency), chargeback_fee_minor
+                )
+            )
+            postings.append(PostingSpec(clearing, -chargeback_fee_minor))
+        _validate(idempotency_key, postings, occurred_at)
+        result = _post_in_transaction(
+            idempotency_key=idempotency_key,
+            kind=kind,
+            postings=postings,
+            occurred_at=occurred_at,
+            memo=memo,
+            platform=platform,
+            creator=original.creator,
+            source_type="refund_of",
+            source_id=str(original.pk),
+        )
+        if result.created and from_pending:
+            lot.amount -= from_pending
+            lot.save(update_fields=["amount"])
+        return result
+
+    return run_in_transaction(work)
+
+
+# --- release and transfer ----------------------------------------------------------------
+
+
+def pending_release_due(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Move every matured pending amount to available. Safe to run from several workers at
+    once (rows are claimed with SKIP LOCKED) and again after a crash (keys per lot)."""
+    now = now or timezone.now()
+    released = 0
+    while True:
+
+        def work() -> int:
+            lots = list(
+                PendingRelease.objects.select_for_update(skip_locked=True)
+                .filter(released_entry__isnull=True, available_at__lte=now, amount__gt=0)
+                .select_related("pending_account", "available_account", "entry")
+                .order_by("available_at")[:batch_size]
+            )
+            for lot in lots:
+                result = _post_in_transaction(
+                    idempotency_key=f"release:{lot.entry_id}",
+                    kind=EntryKind.RELEASE,
+                    postings=[
+                        PostingSpec(lot.pending_account, lot.amount),
+                        PostingSpec(lot.available_account, -lot.amount),
+                    ],
+                    occurred_at=lot.available_at,
+                    memo=f"Hold period over for #{lot.entry_id}",
+                    platform=lot.entry.platform,
+                    creator=lot.entry.creator,
+                    source_type="entry",
+                    source_id=str(lot.entry_id),
+                )
+                lot.released_entry = result.entry
+                lot.save(update_fields=["released_entry"])
+            return len(lots)
+
+        count = run_in_transaction(work)
+        released += count
+        if count < batch_size:
+            return released
+
+
+def creator_transfer(
+    *,
+    source: Account,
+    destination: Account,
+    amount_minor: int,
+    idempotency_key: str,
+    memo: str = "",
+    actor=None,
+) -> PostResult:
+    """Move money between two accounts of the same creator and currency (e.g. available →
+    in_payout). The source must hold enough: checked under a row lock on its balance."""
+    if source.creator_id is None or source.creator_id != destination.creator_id:
+        raise ApplicationError("invalid_transfer", "Both accounts must belong to one creator.")
+    if source.currency_id != destination.currency_id:
+        raise ApplicationError("invalid_transfer", "Both accounts must be in one currency.")
+    if source.kind not in CREATOR_KINDS or destination.kind not in CREATOR_KINDS:
+        raise ApplicationError("invalid_transfer", "Only creator accounts can be transferred.")
+    if type(amount_minor) is not int or amount_minor <= 0:
+        raise ApplicationError("invalid_amount", "The amount must be positive.")
+    postings = [PostingSpec(source, amount_minor), PostingSpec(destination, -amount_minor)]
+    occurred_at = timezone.now()
+    _validate(idempotency_key, postings, occurred_at)
+
+    def work() -> PostResult:
+        existing = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _post_in_transaction(
+                idempotency_key=idempotency_key,
+                kind=EntryKind.TRANSFER,
+                postings=postings,
+                occurred_at=existing.occurred_at,
+            )
+        rows = AccountBalance.objects.select_for_update().filter(account=source)
+        held = -sum(row.balance for row in rows)  # creator accounts are credit-normal
+        if held < amount_minor:
+            raise ApplicationError(
+                "insufficient_funds",
+                f"The account holds {held} minor units; {amount_minor} requested.",
+                status_code=409,
+            )
+        return _post_in_transaction(
+            idempotency_key=idempotency_key,
+            kind=EntryKind.TRANSFER,
+            postings=postings,
+            occurred_at=occurred_at,
+            memo=memo,
+            platform=source.platform,
+            creator=source.creator,
+            source_type="transfer",
+            source_id=idempotency_key,
+            actor=actor,
+        )
+
+    return run_in_transaction(work)
