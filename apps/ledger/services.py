@@ -274,29 +274,66 @@ def entries_post_bulk(drafts: Iterable[EntryDraft]) -> list[PostResult]:
 # --- reversal ----------------------------------------------------------------------------
 
 
+NOT_REVERSIBLE = {
+    EntryKind.REVERSAL: "A reversal cannot itself be reversed.",
+    EntryKind.RELEASE: "A release follows the hold period; it is not reversed by hand.",
+    EntryKind.REFUND: "A refund is part of a platform's history; record a new earning instead.",
+    EntryKind.CHARGEBACK: "A chargeback is part of a processor's history; it is not reversed.",
+}
+
+
 def entry_reverse(*, entry: JournalEntry, reason: str, actor=None) -> PostResult:
-    """Undo an entry with an equal and opposite one that references it (once only)."""
-    if entry.kind == EntryKind.REVERSAL:
-        raise ApplicationError("cannot_reverse_reversal", "A reversal cannot itself be reversed.")
+    """Undo an entry with an equal and opposite one that references it (once only).
+
+    An earning can be reversed while its money is still pending (its pending lot is closed
+    with it); once released, take it back with a refund instead."""
+    if entry.kind in NOT_REVERSIBLE:
+        raise ApplicationError(f"cannot_reverse_{entry.kind}", NOT_REVERSIBLE[entry.kind])
     if not reason.strip():
         raise ApplicationError("reason_required", "Say why the entry is reversed.")
     postings = [
         PostingSpec(account=p.account, amount=-p.amount)
         for p in entry.postings.select_related("account")
     ]
-    return entry_post(
-        idempotency_key=f"reversal:{entry.pk}",
-        kind=EntryKind.REVERSAL,
-        postings=postings,
-        occurred_at=timezone.now(),
-        memo=f"Reversal of #{entry.pk}: {reason}",
-        platform=entry.platform,
-        creator=entry.creator,
-        source_type="entry",
-        source_id=str(entry.pk),
-        reverses=entry,
-        actor=actor,
-    )
+
+    def work() -> PostResult:
+        lot = PendingRelease.objects.select_for_update().filter(entry=entry).first()
+        already_reversed = JournalEntry.objects.filter(reverses=entry).exists()
+        if lot is not None and not already_reversed:
+            if lot.released_entry_id is not None:
+                raise ApplicationError(
+                    "earning_already_released",
+                    "This earning is already available to the creator: record a refund.",
+                    status_code=409,
+                )
+            if JournalEntry.objects.filter(
+                source_type="refund_of", source_id=str(entry.pk)
+            ).exists():
+                raise ApplicationError(
+                    "earning_partly_refunded",
+                    "This earning has refunds; refund the rest instead of reversing it.",
+                    status_code=409,
+                )
+        result = _post_in_transaction(
+            idempotency_key=f"reversal:{entry.pk}",
+            kind=EntryKind.REVERSAL,
+            postings=postings,
+            occurred_at=timezone.now(),
+            memo=f"Reversal of #{entry.pk}: {reason}",
+            platform=entry.platform,
+            creator=entry.creator,
+            source_type="entry",
+            source_id=str(entry.pk),
+            reverses=entry,
+            actor=actor,
+        )
+        if result.created and lot is not None:
+            lot.amount = 0
+            lot.save(update_fields=["amount"])
+        return result
+
+    _validate(f"reversal:{entry.pk}", postings, timezone.now())
+    return run_in_transaction(work)
 
 
 # --- earnings, refunds, chargebacks --------------------------------------------------------
