@@ -307,3 +307,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="fanzdash-demo")
+# Size of the demo network seed_demo builds (the test suite uses a smaller one).
+DEMO_NETWORK_CREATORS = env.int("DEMO_NETWORK_CREATORS", default=200)
+DEMO_HISTORY_DAYS = env.int("DEMO_HISTORY_DAYS", default=90)

@@ -52,8 +52,10 @@ def seeded():
     return _seed()
 
 
-def test_creates_one_user_per_role(seeded):
-    assert User.objects.count() == len(DEMO)
+def test_creates_one_user_per_role(seeded, settings):
+    demo_creators = User.objects.filter(email__startswith="demo.creator")
+    assert demo_creators.count() == settings.DEMO_NETWORK_CREATORS - 1  # + creator@
+    assert User.objects.exclude(email__startswith="demo.creator").count() == len(DEMO)
     for email, role in DEMO.items():
         user = User.objects.get(email=email)
         assert user.role == role
@@ -146,7 +148,7 @@ def test_second_run_changes_nothing_and_prints_the_same_secrets(seeded):
 
 
 def test_first_run_audits_each_user_creation(seeded):
-    created = AuditEvent.objects.filter(action="user.created")
+    created = AuditEvent.objects.filter(action="user.created", target_repr__in=list(DEMO))
     assert created.count() == len(DEMO)
     assert all(event.actor_id is None for event in created)
 
@@ -171,3 +173,22 @@ def test_rerun_restores_missing_pieces(seeded):
     assert EmailAddress.objects.get(email="support@fanzdash.local").verified is True
     assert _authenticator("support@fanzdash.local", Authenticator.Type.RECOVERY_CODES)
     assert _secrets(again) == _secrets(seeded)
+
+
+def test_demo_network_has_a_history_that_balances(seeded, settings):
+    from apps.creators.models import Creator
+    from apps.ledger.models import EntryKind, JournalEntry
+    from apps.ledger.selectors import creator_balances, trial_balance
+
+    assert Creator.objects.count() == settings.DEMO_NETWORK_CREATORS
+    casey = Creator.objects.get(user__email="creator@fanzdash.local")
+    rows = creator_balances(casey)
+    assert {row.platform_slug for row in rows} == {"boyfanz", "girlfanz"}
+    assert all(row.lifetime > 0 for row in rows)
+    assert any(row.available > 0 for row in rows)  # older earnings were released
+    kinds = set(JournalEntry.objects.values_list("kind", flat=True))
+    assert {EntryKind.SUBSCRIPTION, EntryKind.TIP, EntryKind.RELEASE} <= kinds
+    assert trial_balance().balanced
+    entries = JournalEntry.objects.count()
+    _seed()
+    assert JournalEntry.objects.count() == entries

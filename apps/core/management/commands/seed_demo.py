@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from apps.accounts.demo import demo_password, seed_demo_users
+from apps.ledger.demo import seed_demo_network
 
 
 class Command(BaseCommand):
@@ -9,7 +10,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         logins = seed_demo_users()
+        summary = seed_demo_network()
         write = self.stdout.write
+        write(
+            f"Demo network: {summary.creators} creators; this run posted {summary.earnings} "
+            f"earnings, {summary.refunds} refunds, {summary.chargebacks} chargebacks and "
+            f"{summary.released} releases (nothing on a rerun)."
+        )
         write("")
         write(f"FanzDash demo is ready at {settings.SITE_URL}/")
         write(f"Password for every demo login: {demo_password()}  (unless you changed it)")
