@@ -17,6 +17,7 @@ from apps.accounts.selectors import user_counts_by_role, user_list
 from apps.audit.selectors import audit_event_list
 from apps.core.health import health_report
 from apps.core.types import HtmxHttpRequest
+from apps.ledger.reports import network_summary
 
 
 @login_required
@@ -47,6 +48,8 @@ def overview_view(request: HtmxHttpRequest):
         ).count()
     if user.has_perm("accounts.view_system_health"):
         context["health"] = health_report()
+    if user.has_perm("ledger.view_ledger") or user.has_perm("creators.view_creator"):
+        context["network"] = network_summary(days=30)
     return render(request, "dashboard/overview.html", context)
 
 

@@ -95,3 +95,17 @@ def test_htmx_is_served_locally(client_for, creator_user, client):
         assert marker not in response.content
     assert client.get("/static/django_htmx/htmx-2.min.js").status_code == 200
     assert client.get("/static/vendor/bootstrap/bootstrap.min.css").status_code == 200
+
+
+def test_overview_shows_the_business(client_for, finance_user, creator_factory, earning):
+    creator = creator_factory(platforms=("boyfanz",))
+    earning(creator, gross="19.99")
+    earning(creator, gross="5.01")
+    response = client_for(finance_user).get(reverse("dashboard:overview"))
+    network = response.context["network"]
+    (usd,) = network["currencies"]
+    assert (usd["currency"], usd["sales"], usd["gross"], usd["pending"]) == (
+        "USD", 2, "25.00", "25.00",
+    )
+    assert network["earning_creators"] == 1
+    assert b'data-testid="network-money"' in response.content
