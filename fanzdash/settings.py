@@ -193,6 +193,13 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "FanzDash"
 MFA_RECOVERY_CODE_COUNT = 10
 
+# Webhook secret of every platform that has none of its own (see apps/platforms).
+WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")
+# Exported spreadsheets must not carry formulas that came from user-entered names.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# One-time secrets are flashed after a redirect: keep messages server-side, not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 # --- Email --------------------------------------------------------------------------------
 
 vars().update(env.email("EMAIL_URL", default="consolemail://"))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from django.db import transaction
 
 from apps.accounts.models import User
@@ -116,5 +118,81 @@ def creator_status_set(*, creator: Creator, status: str, actor, reason: str = ""
         target=creator,
         before=before,
         after={**_snapshot(creator), "reason": reason},
+    )
+    return creator
+
+
+PROFILE_FIELDS = frozenset(
+    {
+        "display_name",
+        "legal_name",
+        "country",
+        "kyc_level",
+        "age_verified_until",
+        "default_currency",
+    }
+)
+
+
+def _profile_value(creator: Creator, name: str):
+    return creator.default_currency_id if name == "default_currency" else getattr(creator, name)
+
+
+def _clean_profile_change(name: str, value):
+    if name == "display_name":
+        value = (value or "").strip()
+        if not value or len(value) > 100:
+            raise ApplicationError("invalid_display_name", "A display name is 1 to 100 characters.")
+    elif name == "legal_name":
+        value = (value or "").strip()
+        if len(value) > 200:
+            raise ApplicationError("invalid_legal_name", "A legal name is at most 200 characters.")
+    elif name == "country":
+        value = (value or "").strip().upper()
+        if value and (len(value) != 2 or not value.isalpha()):
+            raise ApplicationError("invalid_country", f"{value!r} is not an ISO 3166-1 code.")
+    elif name == "kyc_level":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3:
+            raise ApplicationError("invalid_kyc_level", "KYC level is 0 to 3.")
+    elif name == "age_verified_until":
+        if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+            raise ApplicationError("invalid_date", "Age verification runs until a date.")
+    elif name == "default_currency":
+        value = str(value or "").upper()
+        currency_exponent(value)
+    return value
+
+
+@transaction.atomic
+def creator_profile_update(*, creator: Creator, actor, **changes) -> Creator:
+    """Change a creator's profile (names, country, KYC level, age verification, default
+    currency). Only fields that change are saved and audited (before/after); status has its
+    own service, creator_status_set."""
+    unknown = set(changes) - PROFILE_FIELDS
+    if unknown:
+        raise ApplicationError(
+            "field_not_editable", f"Not editable here: {', '.join(sorted(unknown))}."
+        )
+    cleaned = {name: _clean_profile_change(name, value) for name, value in changes.items()}
+    creator = Creator.objects.select_for_update().get(pk=creator.pk)
+    changed = [name for name, value in cleaned.items() if _profile_value(creator, name) != value]
+    if not changed:
+        return creator
+    before = {name: _profile_value(creator, name) for name in changed}
+    for name in changed:
+        attribute = "default_currency_id" if name == "default_currency" else name
+        setattr(creator, attribute, cleaned[name])
+    creator.save(
+        update_fields=[
+            *("default_currency" if name == "default_currency" else name for name in changed),
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="creator.updated",
+        target=creator,
+        before=before,
+        after={name: cleaned[name] for name in changed},
     )
     return creator

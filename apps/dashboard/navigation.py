@@ -16,7 +16,11 @@ class NavItem:
 
 STAFF_NAV = [
     NavItem("Overview", "dashboard:overview", "speedometer2", "accounts.access_dashboard"),
+    NavItem("Creators", "creators:list", "people-fill", "creators.view_creator"),
+    NavItem("Platforms", "platforms:list", "globe2", "platforms.view_platform"),
     NavItem("System health", "dashboard:health", "heart-pulse", "accounts.view_system_health"),
+    NavItem("Ledger", "ledger:accounts", "journal-bookmark", "ledger.view_ledger", "finance"),
+    NavItem("Trial balance", "ledger:trial_balance", "calculator", "ledger.view_ledger", "finance"),
     NavItem("Users & roles", "accounts:list", "people", "accounts.view_user", "admin"),
     NavItem("Audit log", "audit:list", "journal-text", "audit.view_auditevent", "admin"),
     NavItem(

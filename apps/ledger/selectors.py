@@ -217,3 +217,158 @@ def account_statement(accounts: list[Account], *, start: datetime, end: datetime
     return Statement(
         accounts=accounts, start=start, end=end, opening=opening, closing=running, lines=lines
     )
+
+
+# --- finance screens, exports ------------------------------------------------------------
+# (Added for the ledger explorer, entry pages, statements and exports; the functions above
+# are unchanged.)
+
+
+def ledger_account_list() -> QuerySet[Account]:
+    """Every account with its current signed balance (debit positive) as ``balance``: the
+    balance counters summed in the same grouped query, so a page of accounts is one query
+    whatever the history behind them. Owners and currency are joined for display."""
+    from django.db.models.functions import Coalesce
+
+    return (
+        Account.objects.select_related("currency", "creator", "platform")
+        .annotate(balance=Coalesce(Sum("balance_shards__balance"), 0))
+        .order_by("key")
+    )
+
+
+def ledger_account_get(pk: int) -> Account:
+    """One account with its owners and currency (Account.DoesNotExist if absent)."""
+    return Account.objects.select_related("currency", "creator", "platform").get(pk=pk)
+
+
+def account_postings(account: Account | int) -> QuerySet[Posting]:
+    """Postings of one account, newest first, with their entries (for a paginated table)."""
+    account_id = account if isinstance(account, int) else account.pk
+    return (
+        Posting.objects.filter(account_id=account_id)
+        .select_related("entry")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def ledger_entry_list() -> QuerySet[JournalEntry]:
+    """Journal entries, newest first, with platform, creator and postings (one prefetch)."""
+    from django.db.models import Prefetch
+
+    return (
+        JournalEntry.objects.select_related("platform", "creator")
+        .prefetch_related(
+            Prefetch(
+                "postings",
+                queryset=Posting.objects.select_related("account__currency").order_by("id"),
+            )
+        )
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def ledger_entry_get(pk: int) -> JournalEntry:
+    """One entry with everything its page shows: owners, who posted it, the entry it
+    reverses, the reversal that reverses it, its pending-release lot, and its postings."""
+    from django.db.models import Prefetch
+
+    return (
+        JournalEntry.objects.select_related(
+            "platform",
+            "creator",
+            "posted_by",
+            "reverses",
+            "reversed_by",
+            "pending_release__released_entry",
+            "pending_release__pending_account__currency",
+        )
+        .prefetch_related(
+            Prefetch(
+                "postings",
+                queryset=Posting.objects.select_related("account__currency").order_by("id"),
+            )
+        )
+        .get(pk=pk)
+    )
+
+
+def currency_exponents(codes) -> dict[str, int]:
+    """Exponent per currency code, in one query."""
+    from apps.core.models import Currency
+
+    return dict(Currency.objects.filter(code__in=set(codes)).values_list("code", "exponent"))
+
+
+def creator_statement_accounts(creator) -> list[Account]:
+    """The creator's own accounts (pending, available, in payout) with platform and currency."""
+    return list(
+        Account.objects.filter(creator=creator, kind__in=CREATOR_KINDS)
+        .select_related("platform", "currency")
+        .order_by("platform__name", "currency_id", "kind")
+    )
+
+
+def ledger_accounts_opened(*, as_of: datetime | None = None) -> QuerySet:
+    """Per account with postings up to ``as_of``: id, key, kind, currency, creator, platform
+    slug and the instant of its first posting (``first_at``); one grouped query."""
+    from django.db.models import Min
+
+    postings = Posting.objects.all()
+    if as_of is not None:
+        postings = postings.filter(occurred_at__lte=as_of)
+    return (
+        postings.values(
+            "account_id",
+            "account__key",
+            "account__kind",
+            "account__currency_id",
+            "account__creator_id",
+            "account__platform__slug",
+        )
+        .annotate(first_at=Min("occurred_at"))
+        .order_by("account__key")
+    )
+
+
+def ledger_entries_for_export(*, as_of: datetime | None = None) -> QuerySet[JournalEntry]:
+    """Entries up to ``as_of`` in time order with their postings (amount and account id only).
+    Meant for ``.iterator(chunk_size=...)``: the postings are prefetched per chunk."""
+    from django.db.models import Prefetch
+
+    entries = JournalEntry.objects.all()
+    if as_of is not None:
+        entries = entries.filter(occurred_at__lte=as_of)
+    return (
+        entries.only("id", "kind", "memo", "occurred_at")
+        .prefetch_related(
+            Prefetch(
+                "postings",
+                queryset=Posting.objects.only("id", "entry_id", "account_id", "amount").order_by(
+                    "id"
+                ),
+            )
+        )
+        .order_by("occurred_at", "id")
+    )
+
+
+def ledger_postings_for_export(*, as_of: datetime | None = None) -> QuerySet:
+    """One row per posting up to ``as_of`` (values, in time order) for a flat export."""
+    postings = Posting.objects.all()
+    if as_of is not None:
+        postings = postings.filter(occurred_at__lte=as_of)
+    return postings.values_list(
+        "entry_id",
+        "entry__occurred_at",
+        "entry__kind",
+        "account__key",
+        "account__currency_id",
+        "amount",
+        "entry__memo",
+    ).order_by("occurred_at", "entry_id", "id")
+
+
+def ledger_currencies_in_use() -> list[str]:
+    """Currency codes of every account, sorted."""
+    return sorted(set(Account.objects.values_list("currency_id", flat=True).distinct()))

@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "platforms"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.platform_list_view, name="list"),
+    path("<slug:slug>/", views.platform_detail_view, name="detail"),
+    path("<slug:slug>/edit/", views.platform_edit_view, name="edit"),
+    path("<slug:slug>/secrets/rotate/", views.platform_secret_rotate_view, name="rotate_secret"),
+    path(
+        "<slug:slug>/secrets/<int:pk>/revoke/",
+        views.platform_secret_revoke_view,
+        name="revoke_secret",
+    ),
+]

@@ -11,17 +11,20 @@ def _nav_labels(response) -> list[str]:
 
 
 def test_navigation_follows_role(users_by_role, client_for):
+    everyone = ["Overview", "Creators", "Platforms"]
     expected = {
         Role.SUPER_ADMIN: [
-            "Overview",
+            *everyone,
             "System health",
+            "Ledger",
+            "Trial balance",
             "Users & roles",
             "Audit log",
             "Scheduled tasks",
         ],
-        Role.FINANCE: ["Overview", "System health", "Scheduled tasks"],
-        Role.COMPLIANCE: ["Overview", "Users & roles", "Audit log"],
-        Role.SUPPORT: ["Overview", "System health", "Users & roles"],
+        Role.FINANCE: [*everyone, "System health", "Ledger", "Trial balance", "Scheduled tasks"],
+        Role.COMPLIANCE: [*everyone, "Users & roles", "Audit log"],
+        Role.SUPPORT: [*everyone, "System health", "Users & roles"],
     }
     for role, labels in expected.items():
         response = client_for(users_by_role[role]).get(reverse("dashboard:overview"))
@@ -105,7 +108,10 @@ def test_overview_shows_the_business(client_for, finance_user, creator_factory, 
     network = response.context["network"]
     (usd,) = network["currencies"]
     assert (usd["currency"], usd["sales"], usd["gross"], usd["pending"]) == (
-        "USD", 2, "25.00", "25.00",
+        "USD",
+        2,
+        "25.00",
+        "25.00",
     )
     assert network["earning_creators"] == 1
     assert b'data-testid="network-money"' in response.content

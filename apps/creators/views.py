@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from apps.core.exceptions import ApplicationError
+from apps.core.types import HtmxHttpRequest
+
+from .filters import CreatorFilter
+from .forms import CreatorStatusForm
+from .models import Creator
+from .selectors import (
+    creator_audit_events,
+    creator_available_display,
+    creator_balance_lines,
+    creator_get,
+    creator_list,
+    creator_pending_lines,
+    creator_recent_entries,
+)
+from .services import creator_status_set
+
+PAGE_SIZE = 50
+
+
+@login_required
+@permission_required("creators.view_creator", raise_exception=True)
+@vary_on_headers("HX-Request")
+def creator_list_view(request: HtmxHttpRequest):
+    creator_filter = CreatorFilter(request.GET or None, queryset=creator_list())
+    creators = creator_filter.qs
+    if creator_filter.is_bound and not creator_filter.is_valid():
+        # A filter that cannot be read (an unknown platform, "abc" as an amount) lists
+        # nothing rather than silently listing everyone.
+        creators = creators.none()
+    page = Paginator(creators, PAGE_SIZE).get_page(request.GET.get("page"))
+    for creator in page:
+        creator.available_display = creator_available_display(creator)
+    template = "creators/creator_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, {"filter": creator_filter, "page": page})
+
+
+@login_required
+@permission_required("creators.view_creator", raise_exception=True)
+def creator_detail_view(request: HtmxHttpRequest, pk: int):
+    creator = creator_get(pk)
+    events = None
+    if request.user.has_perm("audit.view_auditevent"):
+        events = creator_audit_events(creator)
+    return render(
+        request,
+        "creators/creator_detail.html",
+        {
+            "creator": creator,
+            "balances": creator_balance_lines(creator),
+            "pending": creator_pending_lines(creator),
+            "entries": creator_recent_entries(creator),
+            "events": events,
+            "status_form": CreatorStatusForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+@permission_required("creators.suspend_creator", raise_exception=True)
+def creator_status_view(request: HtmxHttpRequest, pk: int):
+    creator = creator_get(pk)
+    form = CreatorStatusForm(request.POST)
+    if not form.is_valid():
+        if "reason" in form.errors:
+            messages.error(request, "Give a reason: it is kept in the audit log.")
+        else:
+            messages.error(request, "Choose suspend or unsuspend.")
+        return redirect("creators:detail", pk=pk)
+    status = form.cleaned_data["status"]
+    if creator.status == status:
+        messages.info(request, f"{creator} is already {creator.get_status_display().lower()}.")
+        return redirect("creators:detail", pk=pk)
+    try:
+        creator = creator_status_set(
+            creator=creator, status=status, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ApplicationError as error:
+        messages.error(request, error.detail)
+    else:
+        verb = "suspended" if creator.status == Creator.Status.SUSPENDED else "unsuspended"
+        messages.success(request, f"{creator} {verb}.")
+    return redirect("creators:detail", pk=pk)
