@@ -25,6 +25,11 @@ PAGE_ACCESS = {
     "accounts:invite": {SA},
     "audit:list": {SA, COMP},
     "audit:export": {SA, COMP},
+    "creators:list": {SA, FIN, COMP, SUP},
+    "platforms:list": {SA, FIN, COMP, SUP},
+    "ledger:accounts": {SA, FIN},
+    "ledger:entries": {SA, FIN},
+    "ledger:trial_balance": {SA, FIN},
 }
 
 
