@@ -18,6 +18,9 @@ Beside every service figure, the raw baseline: psycopg 3 directly, the same stat
 same transaction shape, against the same tables and triggers (so it pays the same database
 rules), and pgbench with a custom script when it is installed. The run ends by checking that
 the trial balance is zero and that every account's balance counters equal its postings.
+
+The --what-if-* flags, --creator-shards and --prepared measure a proposed change without
+making it (see benchmarks/README.md and docs/performance.md).
 """
 
 from __future__ import annotations
@@ -247,6 +250,29 @@ def fixtures_create(workers: int, per_worker: int) -> dict:
     }
 
 
+def posting_insert_patch() -> None:
+    """What-if: Posting.objects.bulk_create (which only the ledger services call here) becomes
+    one parameterised INSERT. The Posting instances are still built, so the gain measured is a
+    lower bound of writing the rows without the ORM."""
+    from django.db import connection
+
+    from apps.ledger.models import Posting
+
+    def bulk_create(objs, *args, **kwargs):
+        objs = list(objs)
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(objs))
+        params = [v for o in objs for v in (o.entry_id, o.account_id, o.amount, o.occurred_at)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO ledger_posting (entry_id, account_id, amount, occurred_at) "
+                f"VALUES {values}",
+                params,
+            )
+        return objs
+
+    Posting.objects.bulk_create = bulk_create
+
+
 # --- one worker process -------------------------------------------------------------------
 
 
@@ -273,6 +299,7 @@ class ServiceSingle:
         from apps.platforms.models import Platform
 
         fixtures = spec["fixtures"]
+        self.spec_bulk = spec["bulk"]
         targets = _targets(spec, index)
         accounts = Account.objects.in_bulk(
             [fixtures["clearing_id"], fixtures["fee_id"], *(a for a, _ in targets)]
@@ -282,6 +309,13 @@ class ServiceSingle:
         self.clearing = accounts[fixtures["clearing_id"]]
         self.fee = accounts[fixtures["fee_id"]]
         self.targets = [(accounts[a], creators[c]) for a, c in targets]
+
+    def backend_pid(self) -> int:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
 
     def transaction(self, key: str, n: int, rng: random.Random) -> int:
         from django.utils import timezone
@@ -371,11 +405,15 @@ class RawSingle:
         import psycopg
 
         fixtures = spec["fixtures"]
+        self.spec_bulk = spec["bulk"]
         self.conn = psycopg.connect(spec["conninfo"])  # autocommit off: BEGIN ... COMMIT
         self.platform_id = fixtures["platform_id"]
         self.clearing = fixtures["clearing_id"]
         self.fee = fixtures["fee_id"]
         self.targets = _targets(spec, index)
+
+    def backend_pid(self) -> int:
+        return self.conn.info.backend_pid
 
     def _entry(self, cur, key: str, target: tuple[int, int], now: datetime, rng) -> None:
         account, creator_id = target
@@ -455,15 +493,27 @@ RUNNERS = {
 }
 
 
+def backend_cpu_seconds(pid: int) -> float | None:
+    """CPU time of one PostgreSQL backend when the server runs on this machine (else None):
+    unlike machine-wide figures, it ignores whatever else the machine is doing."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def worker_main(spec: dict, index: int, barrier, results) -> None:
     try:
         runner = RUNNERS[spec["runner"]](spec, index)
-        runner.spec_bulk = spec["bulk"]
         rng = random.Random(SEED + 1000 * spec["number"] + index)
         prefix = f"{spec['name']}:{index}"
         runner.transaction(f"{prefix}:warm-up", 0, rng)
+        backend = runner.backend_pid()
         barrier.wait(timeout=120)
         cpu_started = time.process_time()
+        server_started = backend_cpu_seconds(backend)
         profiler = cProfile.Profile() if spec["profile"] and index == 0 else None
         if profiler:
             profiler.enable()
@@ -478,6 +528,8 @@ def worker_main(spec: dict, index: int, barrier, results) -> None:
             transactions += 1
         ended = time.monotonic()
         cpu = time.process_time() - cpu_started
+        server_ended = backend_cpu_seconds(backend)
+        server = None if server_started is None else server_ended - server_started
         report = ""
         if profiler:
             profiler.disable()
@@ -487,7 +539,14 @@ def worker_main(spec: dict, index: int, barrier, results) -> None:
         results.put(
             (
                 index,
-                {"entries": entries, "lat": latencies, "t0": started, "end": ended, "cpu": cpu},
+                {
+                    "entries": entries,
+                    "lat": latencies,
+                    "t0": started,
+                    "end": ended,
+                    "cpu": cpu,
+                    "server_cpu": server,
+                },
                 report,
             )
         )
@@ -539,6 +598,11 @@ def run_case(spec: dict, workers: int) -> dict:
         "p50": _percentile(latencies, 50),
         "p99": _percentile(latencies, 99),
         "client_cpu_ms": 1000 * sum(o["cpu"] for o in outcomes) / max(entries, 1),
+        "server_cpu_ms": (
+            None
+            if any(o["server_cpu"] is None for o in outcomes)
+            else 1000 * sum(o["server_cpu"] for o in outcomes) / max(entries, 1)
+        ),
         "machine_cpu_ms": 1000 * busy / max(entries, 1),
         "machine_busy": busy / elapsed / (os.cpu_count() or 1),
         "profile": "\n".join(reports),
@@ -619,7 +683,7 @@ def database_counter(name: str) -> int:
         return cursor.fetchone()[0]
 
 
-def consistency_check(fixtures: dict) -> list[str]:
+def consistency_check() -> list[str]:
     """Problems found (empty = consistent)."""
     from django.db import connection
 
@@ -699,6 +763,12 @@ def main() -> None:
         help="what-if: replace the per-posting triggers (see WHAT_IF_STATEMENT_TRIGGERS)",
     )
     parser.add_argument(
+        "--what-if-raw-posting-insert",
+        action="store_true",
+        help="what-if: the services write postings with one plain INSERT instead of the ORM's "
+        "bulk_create (patched in the benchmark's processes only)",
+    )
+    parser.add_argument(
         "--prepared",
         action="store_true",
         help="Django with server-side binding and prepared statements (OPTIONS "
@@ -730,6 +800,8 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute(WHAT_IF_STATEMENT_TRIGGERS)
     fixtures = fixtures_create(args.workers, args.creators_per_worker)
+    if args.what_if_raw_posting_insert:
+        posting_insert_patch()
     if args.creator_shards:
         from apps.ledger.models import Account
 
@@ -781,7 +853,7 @@ def main() -> None:
                 config, fixtures, hot=hot, workers=args.workers, seconds=args.seconds
             )
 
-    problems = consistency_check(fixtures)
+    problems = consistency_check()
     report(args, figures, pgbench, fixtures)
     print(shard_usage(fixtures))
     print(f"total run time {time.monotonic() - began:.0f} s; load average {os.getloadavg()}")
@@ -809,6 +881,7 @@ def report(args, figures: dict, pgbench: dict, fixtures: dict) -> None:
         f"Django prepared statements {'on' if args.prepared else 'off'}, "
         f"creator pending shards {args.creator_shards or 1}"
         + (", WHAT-IF statement-level triggers" if args.what_if_statement_triggers else "")
+        + (", WHAT-IF raw posting INSERT" if args.what_if_raw_posting_insert else "")
     )
     header = (
         f"{'case':<28}{'service e/s':>12}{'raw e/s':>10}{'svc/raw':>9}{'pgbench e/s':>13}"
@@ -835,18 +908,22 @@ def report(args, figures: dict, pgbench: dict, fixtures: dict) -> None:
                 f"{service['rate'] / extra['rate']:>9.2f}"
             )
     print()
+    cpus = os.cpu_count() or 1
     header = (
-        f"{'run':<42}{'entries/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'client CPU':>12}"
-        f"{'machine CPU':>13}{'busy':>6}{'dl':>4}"
+        f"{'run':<42}{'entries/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'client':>8}{'server':>8}"
+        f"{'machine':>9}{'CPU-bound':>11}{'busy':>6}{'dl':>4}"
     )
     print(header)
-    print(f"{'':<60}{'ms/entry':>12}{'ms/entry':>13}")
+    print(f"{'':<60}{'CPU ms per entry':^25}{f'e/s ({cpus} CPUs)':>12}")
     print("-" * len(header))
     for (case, path), figure in figures.items():
+        server = figure["server_cpu_ms"]
+        bound = cpus * 1000 / (figure["client_cpu_ms"] + server) if server else None
         print(
             f"{case + ' / ' + path:<42}{figure['rate']:>10.0f}"
             f"{figure['p50'] * 1000:>9.1f}{figure['p99'] * 1000:>9.1f}"
-            f"{figure['client_cpu_ms']:>12.2f}{figure['machine_cpu_ms']:>13.2f}"
+            f"{figure['client_cpu_ms']:>8.2f}{_num(server, 2):>8}"
+            f"{figure['machine_cpu_ms']:>9.2f}{_num(bound, 0):>11}"
             f"{figure['machine_busy']:>6.0%}{figure['deadlocks']:>4}"
         )
     for case, bench in pgbench.items():
@@ -855,9 +932,10 @@ def report(args, figures: dict, pgbench: dict, fixtures: dict) -> None:
                 f"{case + ' / pgbench':<42}{bench['rate']:>10.0f}   (average {bench['avg_ms']} ms)"
             )
     print(
-        "(client CPU = the worker processes' own CPU time; machine CPU = all CPU time the "
-        "machine spent, PostgreSQL included, per entry; busy = share of all CPUs in use; "
-        "dl = deadlocks PostgreSQL detected)"
+        "(CPU ms per entry: client = the worker processes, server = their PostgreSQL backends, "
+        "machine = every process on the machine; CPU-bound = CPUs / (client + server), the "
+        "rate this work would reach if it had the CPUs to itself; busy = share of all CPUs in "
+        "use; dl = deadlocks PostgreSQL detected)"
     )
     print()
     distinct = figures[("single, distinct", "service")]
@@ -876,6 +954,10 @@ def report(args, figures: dict, pgbench: dict, fixtures: dict) -> None:
     for label, value, target, sense in lines:
         met = value >= target if sense == ">=" else value <= target
         print(f"{label:<34}{value:>8.2f}   target {sense} {target:g}: {'ok' if met else 'MISSED'}")
+
+
+def _num(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def _fmt(figure: dict | None, key: str, digits: int, scale: float = 1) -> str:
