@@ -170,7 +170,12 @@ class Posting(models.Model):
     class Meta:
         ordering = ["id"]
         indexes = [
-            models.Index(fields=["account", "occurred_at"], name="ledger_posting_acct_time_idx"),
+            # Covers balances as of an instant: an index-only scan sums the amounts.
+            models.Index(
+                fields=["account", "occurred_at"],
+                include=["amount"],
+                name="ledger_posting_acct_time_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(amount=0), name="ledger_posting_nonzero"),
@@ -192,6 +197,9 @@ class AccountBalance(models.Model):
     shard = models.PositiveSmallIntegerField()
     balance = models.BigIntegerField(default=0)
     posting_count = models.BigIntegerField(default=0)
+    # Lifetime earnings credited to a creator's pending account (credits of earning entries),
+    # kept by the same trigger so "lifetime" reads a few rows, not the whole history.
+    earned = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [

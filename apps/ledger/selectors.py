@@ -122,18 +122,14 @@ def creator_balances(creator) -> list[CreatorBalanceRow]:
         )
         setattr(row, account.kind, -balances.get(account.pk, 0))
     lifetime = (
-        Posting.objects.filter(
-            account__creator=creator,
-            account__kind=AccountKind.PENDING,
-            entry__kind__in=EARNING_KINDS,
-        )
+        AccountBalance.objects.filter(account__creator=creator, account__kind=AccountKind.PENDING)
         .values("account__platform__slug", "account__currency_id")
-        .annotate(s=Sum("amount"))
+        .annotate(s=Sum("earned"))
     )
     for item in lifetime:
         key = (item["account__platform__slug"], item["account__currency_id"])
         if key in rows:
-            rows[key].lifetime = -(item["s"] or 0)
+            rows[key].lifetime = item["s"] or 0
     return sorted(rows.values(), key=lambda r: (r.platform_name, r.currency))
 
 

@@ -145,6 +145,21 @@ def _insert_entry(entry: JournalEntry) -> int | None:
     return row[0] if row else None
 
 
+def _insert_postings(entry_id: int, postings: Sequence[PostingSpec], occurred_at) -> None:
+    """One plain multi-row INSERT (the hot path: no model instances, no RETURNING). Rows go
+    in sorted by account so that concurrent transactions lock balance counters in the same
+    order (the counter trigger fires per row, in insertion order)."""
+    rows = sorted(postings, key=lambda p: p.account.pk)
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    params: list = []
+    for posting in rows:
+        params.extend((entry_id, posting.account.pk, posting.amount, occurred_at))
+    # Only "(%s, %s, %s, %s)" groups are joined into the text; every value is a parameter.
+    sql = f"INSERT INTO ledger_posting (entry_id, account_id, amount, occurred_at) VALUES {values}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def _post_in_transaction(
     *,
     idempotency_key: str,
@@ -185,13 +200,7 @@ def _post_in_transaction(
             )
         return PostResult(existing, created=False)
     entry.pk = entry.id = entry_id
-    # Sorted by account so that concurrent transactions lock balance rows in the same order.
-    Posting.objects.bulk_create(
-        [
-            Posting(entry_id=entry_id, account=p.account, amount=p.amount, occurred_at=occurred_at)
-            for p in sorted(postings, key=lambda p: p.account.pk)
-        ]
-    )
+    _insert_postings(entry_id, postings, occurred_at)
     return PostResult(entry, created=True)
 
 
