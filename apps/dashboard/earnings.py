@@ -172,12 +172,10 @@ def creator_entry_list(creator: Creator) -> QuerySet[JournalEntry]:
         .select_related("account__platform")
         .order_by("id")
     )
-    # A semi-join (IN subquery), not a join + DISTINCT over every entry column.
-    own_entry_ids = Posting.objects.filter(
-        account__creator=creator, account__kind__in=CREATOR_KINDS
-    ).values("entry_id")
+    # Every ledger service stamps the entry with the creator whose money it moves, so the
+    # (creator, -occurred_at) index answers this (and the paginator's count) directly.
     return (
-        JournalEntry.objects.filter(pk__in=own_entry_ids)
+        JournalEntry.objects.filter(creator=creator)
         .select_related("platform")
         .prefetch_related(Prefetch("postings", queryset=own_postings, to_attr="creator_postings"))
         .order_by("-occurred_at", "-id")

@@ -33,5 +33,6 @@ STAFF_NAV = [
 ]
 
 CREATOR_NAV = [
+    NavItem("My earnings", "earnings:home", "cash-coin"),
     NavItem("My account", "dashboard:creator_home", "person-badge"),
 ]

@@ -22,9 +22,12 @@ from apps.ledger.reports import network_summary
 
 @login_required
 def home_view(request: HtmxHttpRequest):
-    """Where login lands: staff go to the overview, everyone else to their own pages."""
+    """Where login lands: staff go to the overview, creators to their earnings, anyone else
+    to their account page."""
     if request.user.has_perm("accounts.access_dashboard"):
         return redirect("dashboard:overview")
+    if hasattr(request.user, "creator"):
+        return redirect("earnings:home")
     return redirect("dashboard:creator_home")
 
 

@@ -30,7 +30,7 @@ def test_navigation_follows_role(users_by_role, client_for):
         response = client_for(users_by_role[role]).get(reverse("dashboard:overview"))
         assert _nav_labels(response) == labels, role
     creator = client_for(users_by_role[Role.CREATOR]).get(reverse("dashboard:creator_home"))
-    assert _nav_labels(creator) == ["My account"]
+    assert _nav_labels(creator) == ["My earnings", "My account"]
     assert b"Django admin" not in creator.content
 
 
@@ -115,3 +115,9 @@ def test_overview_shows_the_business(client_for, finance_user, creator_factory, 
     )
     assert network["earning_creators"] == 1
     assert b'data-testid="network-money"' in response.content
+
+
+def test_creators_land_on_their_earnings(client_for, creator_factory):
+    creator = creator_factory()
+    response = client_for(creator.user).get(reverse("dashboard:home"))
+    assert response["Location"] == reverse("earnings:home")
