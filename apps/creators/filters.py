@@ -34,6 +34,7 @@ class CreatorFilter(django_filters.FilterSet):
         to_field_name="slug",
         method="on_platform",
         empty_label="Any platform",
+        label="Platform",
     )
     status = django_filters.ChoiceFilter(choices=Creator.Status.choices, empty_label="Any status")
     kyc_level = django_filters.ChoiceFilter(
