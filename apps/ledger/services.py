@@ -65,10 +65,12 @@ def _is_retryable(error: OperationalError) -> bool:
 
 def run_in_transaction(work: Callable[[], T], *, attempts: int = 5) -> T:
     """Run ``work`` atomically. When this call owns the transaction, a deadlock or
-    serialization failure is retried with jittered backoff instead of failing the request;
-    inside a caller's transaction the caller owns retries."""
+    serialization failure is retried with jittered backoff instead of failing the request."""
     if connection.in_atomic_block:
-        return work()
+        # Inside a caller's transaction: a savepoint, so a refusal leaves nothing behind
+        # even if the caller catches it; the caller owns retries.
+        with transaction.atomic():
+            return work()
     for attempt in range(1, attempts + 1):
         try:
             with transaction.atomic():
@@ -113,10 +115,13 @@ def _validate(idempotency_key: str, postings: Sequence[PostingSpec], occurred_at
         raise ApplicationError("invalid_occurred_at", "occurred_at is in the future.")
 
 
+_ENTRY_COLUMNS = (
+    "(idempotency_key, fingerprint, kind, memo, occurred_at, posted_at, platform_id, "
+    "creator_id, source_type, source_id, reverses_id, posted_by_id)"
+)
+_ENTRY_PLACEHOLDERS = "(" + ", ".join(["%s"] * 12) + ")"
 _INSERT_ENTRY = (
-    "INSERT INTO ledger_journalentry (idempotency_key, fingerprint, kind, memo, occurred_at, "
-    "posted_at, platform_id, creator_id, source_type, source_id, reverses_id, posted_by_id) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+    f"INSERT INTO ledger_journalentry {_ENTRY_COLUMNS} VALUES {_ENTRY_PLACEHOLDERS} "  # noqa: S608
     "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
 )
 
@@ -253,29 +258,121 @@ class EntryDraft:
     source_id: str = ""
 
 
+BULK_ENTRY_CHUNK = 1000  # entries per INSERT (12 parameters each)
+BULK_POSTING_CHUNK = 4000  # postings per INSERT (4 parameters each)
+
+
 def entries_post_bulk(drafts: Iterable[EntryDraft]) -> list[PostResult]:
-    """Post many entries in one transaction (imports, back-fills): all or nothing."""
+    """Post many entries in one transaction (imports, back-fills, batch webhooks): all or
+    nothing, set-based. Entries go in with multi-row ``INSERT … ON CONFLICT DO NOTHING
+    RETURNING``; keys that already exist return their first entry (or 409 if the postings
+    differ); the postings of the whole batch go in sorted by account, so concurrent batches
+    and single posts take counter locks in one global order."""
     drafts = list(drafts)
+    seen: set[str] = set()
     for draft in drafts:
         if draft.kind not in EntryKind.values:
             raise ApplicationError("invalid_entry_kind", f"Unknown entry kind {draft.kind!r}.")
         _validate(draft.idempotency_key, draft.postings, draft.occurred_at)
+        if draft.idempotency_key in seen:
+            raise ApplicationError(
+                "duplicate_idempotency_key",
+                f"Key {draft.idempotency_key!r} appears twice in one batch.",
+            )
+        seen.add(draft.idempotency_key)
+    if not drafts:
+        return []
+    fingerprints = [_fingerprint(d.kind, d.postings) for d in drafts]
 
     def work() -> list[PostResult]:
-        return [
-            _post_in_transaction(
-                idempotency_key=d.idempotency_key,
-                kind=d.kind,
-                postings=d.postings,
-                occurred_at=d.occurred_at,
-                memo=d.memo,
-                platform=d.platform,
-                creator=d.creator,
-                source_type=d.source_type,
-                source_id=d.source_id,
+        posted_at = timezone.now()
+        created_ids: dict[str, int] = {}
+        for start in range(0, len(drafts), BULK_ENTRY_CHUNK):
+            chunk = list(
+                zip(
+                    drafts[start : start + BULK_ENTRY_CHUNK],
+                    fingerprints[start : start + BULK_ENTRY_CHUNK],
+                    strict=True,
+                )
             )
-            for d in drafts
-        ]
+            params: list = []
+            for draft, fingerprint in chunk:
+                params.extend(
+                    (
+                        draft.idempotency_key,
+                        fingerprint,
+                        draft.kind,
+                        draft.memo[:500],
+                        draft.occurred_at,
+                        posted_at,
+                        getattr(draft.platform, "pk", None),
+                        getattr(draft.creator, "pk", None),
+                        draft.source_type,
+                        str(draft.source_id)[:200],
+                        None,
+                        None,
+                    )
+                )
+            values = ", ".join([_ENTRY_PLACEHOLDERS] * len(chunk))
+            sql = (
+                f"INSERT INTO ledger_journalentry {_ENTRY_COLUMNS} VALUES {values} "  # noqa: S608
+                "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                created_ids.update({key: entry_id for entry_id, key in cursor.fetchall()})
+        existing = {
+            entry.idempotency_key: entry
+            for entry in JournalEntry.objects.filter(
+                idempotency_key__in=[
+                    d.idempotency_key for d in drafts if d.idempotency_key not in created_ids
+                ]
+            )
+        }
+        rows: list[tuple[int, int, int]] = []
+        results: list[PostResult] = []
+        for draft, fingerprint in zip(drafts, fingerprints, strict=True):
+            key = draft.idempotency_key
+            if key not in created_ids:
+                entry = existing[key]
+                if entry.fingerprint != fingerprint:
+                    raise ApplicationError(
+                        "idempotency_conflict",
+                        f"Key {key!r} was already used for a different entry.",
+                        status_code=409,
+                    )
+                results.append(PostResult(entry, created=False))
+                continue
+            entry = JournalEntry(
+                pk=created_ids[key],
+                idempotency_key=key,
+                fingerprint=fingerprint,
+                kind=draft.kind,
+                memo=draft.memo[:500],
+                occurred_at=draft.occurred_at,
+                posted_at=posted_at,
+                platform=draft.platform,
+                creator=draft.creator,
+                source_type=draft.source_type,
+                source_id=str(draft.source_id)[:200],
+            )
+            results.append(PostResult(entry, created=True))
+            rows.extend((p.account.pk, entry.pk, p.amount) for p in draft.postings)
+        rows.sort()
+        occurred = {r.entry.pk: r.entry.occurred_at for r in results if r.created}
+        for start in range(0, len(rows), BULK_POSTING_CHUNK):
+            chunk = rows[start : start + BULK_POSTING_CHUNK]
+            params = []
+            for account_id, entry_id, amount in chunk:
+                params.extend((entry_id, account_id, amount, occurred[entry_id]))
+            values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+            sql = (
+                "INSERT INTO ledger_posting (entry_id, account_id, amount, occurred_at) "  # noqa: S608
+                f"VALUES {values}"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+        return results
 
     return run_in_transaction(work)
 

@@ -422,3 +422,56 @@ def test_chargeback_can_push_available_below_zero(creator, boyfanz):
     pending_release_due()
     (row,) = creator_balances(creator)
     assert row.available == 500
+
+
+def _drafts(creator, platform, n, prefix="b", amount=100):
+    from apps.ledger.services import EntryDraft
+
+    clearing, pending, _ = _accounts(creator, platform)
+    return [
+        EntryDraft(
+            idempotency_key=f"{prefix}{i}",
+            kind=EntryKind.TIP,
+            occurred_at=NOW(),
+            postings=[PostingSpec(pending, -amount), PostingSpec(clearing, amount)],
+            creator=creator,
+            platform=platform,
+        )
+        for i in range(n)
+    ]
+
+
+def test_bulk_posts_everything_in_one_transaction(creator, boyfanz):
+    from apps.ledger.services import entries_post_bulk
+
+    results = entries_post_bulk(_drafts(creator, boyfanz, 120))
+    assert len(results) == 120 and all(r.created for r in results)
+    assert [r.entry.idempotency_key for r in results] == [f"b{i}" for i in range(120)]
+    assert Posting.objects.count() == 240
+    _, pending, _ = _accounts(creator, boyfanz)
+    assert account_balance(pending) == -12_000 == _sum_postings(pending)
+    assert trial_balance().balanced
+    # a rerun with some new keys: old ones move nothing, new ones post
+    again = entries_post_bulk(_drafts(creator, boyfanz, 125))
+    assert [r.created for r in again] == [False] * 120 + [True] * 5
+    assert account_balance(pending) == -12_500
+
+
+def test_bulk_refusals_write_nothing(creator, boyfanz):
+    from apps.ledger.services import entries_post_bulk
+
+    entries_post_bulk(_drafts(creator, boyfanz, 3))
+    before = (JournalEntry.objects.count(), Posting.objects.count())
+    duplicated = _drafts(creator, boyfanz, 3, prefix="d")
+    with pytest.raises(ApplicationError) as error:
+        entries_post_bulk([*duplicated, duplicated[0]])
+    assert error.value.code == "duplicate_idempotency_key"
+    conflicting = [
+        *_drafts(creator, boyfanz, 5, prefix="n"),
+        *_drafts(creator, boyfanz, 1, prefix="b", amount=999),
+    ]
+    with pytest.raises(ApplicationError) as error:
+        entries_post_bulk(conflicting)
+    assert error.value.code == "idempotency_conflict"
+    assert (JournalEntry.objects.count(), Posting.objects.count()) == before
+    assert entries_post_bulk([]) == []
