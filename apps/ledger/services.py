@@ -165,6 +165,16 @@ def _insert_postings(entry_id: int, postings: Sequence[PostingSpec], occurred_at
         cursor.execute(sql, params)
 
 
+def _check_same_entry(existing: JournalEntry, fingerprint: str) -> None:
+    """A repeated key is fine for the same postings; for different ones it is refused."""
+    if existing.fingerprint != fingerprint:
+        raise ApplicationError(
+            "idempotency_conflict",
+            f"Key {existing.idempotency_key!r} was already used for a different entry.",
+            status_code=409,
+        )
+
+
 def _post_in_transaction(
     *,
     idempotency_key: str,
@@ -197,12 +207,7 @@ def _post_in_transaction(
     entry_id = _insert_entry(entry)
     if entry_id is None:
         existing = JournalEntry.objects.get(idempotency_key=idempotency_key)
-        if existing.fingerprint != fingerprint:
-            raise ApplicationError(
-                "idempotency_conflict",
-                f"Key {idempotency_key!r} was already used for a different entry.",
-                status_code=409,
-            )
+        _check_same_entry(existing, fingerprint)
         return PostResult(existing, created=False)
     entry.pk = entry.id = entry_id
     _insert_postings(entry_id, postings, occurred_at)
@@ -335,12 +340,7 @@ def entries_post_bulk(drafts: Iterable[EntryDraft]) -> list[PostResult]:
             key = draft.idempotency_key
             if key not in created_ids:
                 entry = existing[key]
-                if entry.fingerprint != fingerprint:
-                    raise ApplicationError(
-                        "idempotency_conflict",
-                        f"Key {key!r} was already used for a different entry.",
-                        status_code=409,
-                    )
+                _check_same_entry(entry, fingerprint)
                 results.append(PostResult(entry, created=False))
                 continue
             entry = JournalEntry(
