@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "apps.platforms",
     "apps.creators",
     "apps.ledger",
+    "apps.integrations",
+    "apps.outbound",
     "apps.dashboard",
 ]
 

@@ -39,6 +39,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "audit.view_auditevent",
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",
+        "integrations.view_webhooks",
+        "integrations.replay_webhookevent",
+        "audit.view_securityevent",
+        "audit.acknowledge_securityevent",
+        "creators.release_payouthold",
     ],
     Role.FINANCE: [
         _DASHBOARD,
@@ -48,6 +53,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "ledger.reverse_entry",
         "accounts.view_system_health",
         "django_celery_beat.view_periodictask",
+        "integrations.view_webhooks",
+        "integrations.replay_webhookevent",
+        "creators.release_payouthold",
     ],
     Role.COMPLIANCE: [
         _DASHBOARD,
@@ -56,6 +64,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "creators.suspend_creator",
         "accounts.view_user",
         "audit.view_auditevent",
+        "audit.view_securityevent",
+        "audit.acknowledge_securityevent",
+        "creators.release_payouthold",
     ],
     Role.SUPPORT: [
         _DASHBOARD,
@@ -64,6 +75,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "creators.suspend_creator",
         "accounts.view_user",
         "accounts.view_system_health",
+        "integrations.view_webhooks",
     ],
     Role.CREATOR: [],
 }

@@ -42,3 +42,30 @@ def audit_record(
         ip=ip if ip is not None else context.ip,
         user_agent=(user_agent if user_agent is not None else context.user_agent)[:512],
     )
+
+
+def security_event_record(
+    *,
+    kind: str,
+    summary: str,
+    severity: str = "warning",
+    platform=None,
+    creator=None,
+    source_ip: str | None = None,
+    detail: dict | None = None,
+):
+    """Record one security/operations event (failed signature, fraud report, alert, endpoint
+    disabled). Safe outside a transaction: a refusal that writes nothing else still leaves it."""
+    from .models import SecurityEvent
+
+    if kind not in SecurityEvent.Kind.values:
+        raise ValueError(f"unknown security event kind {kind!r}")
+    return SecurityEvent.objects.create(
+        kind=kind,
+        summary=summary[:255],
+        severity=severity,
+        platform=platform,
+        creator=creator,
+        source_ip=source_ip or current_request_context().ip,
+        detail=detail or {},
+    )

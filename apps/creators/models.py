@@ -71,3 +71,44 @@ class PlatformAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.creator} on {self.platform.slug} ({self.external_id})"
+
+
+class PayoutHold(models.Model):
+    """While a hold is open (``released_at`` empty) the creator is not paid: a platform's
+    ``fraud_detected`` event or staff place one; staff release it (audited)."""
+
+    class Source(models.TextChoices):
+        FRAUD_DETECTED = "fraud_detected", "Fraud reported by a platform"
+        STAFF = "staff", "Placed by staff"
+        SECURITY_ALERT = "security_alert", "Security alert"
+
+    creator = models.ForeignKey(Creator, on_delete=models.PROTECT, related_name="payout_holds")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    reason = models.TextField()
+    platform = models.ForeignKey(
+        "platforms.Platform", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The webhook event or security event that caused it, if any ("integrations.webhookevent:12").
+    reference = models.CharField(max_length=100, blank=True)
+    placed_at = models.DateTimeField(auto_now_add=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    release_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        permissions = [("release_payouthold", "Can release a creator's payout hold")]
+        indexes = [models.Index(fields=["creator", "released_at"], name="payout_hold_open_idx")]
+
+    def __str__(self) -> str:
+        state = "released" if self.released_at else "open"
+        return f"hold on {self.creator} ({self.source}, {state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.released_at is None

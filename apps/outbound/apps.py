@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OutboundConfig(AppConfig):
+    name = "apps.outbound"
+    label = "outbound"
+    verbose_name = "Outbound webhooks"

@@ -1,0 +1,1 @@
+"""Outbound webhooks to platforms (payout paid/failed, creator suspended, KYC changed)."""
