@@ -7,35 +7,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
-        ('creators', '0002_initial'),
-        ('platforms', '0002_core_platforms'),
+        ("audit", "0001_initial"),
+        ("creators", "0002_initial"),
+        ("platforms", "0002_core_platforms"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SecurityEvent',
+            name="SecurityEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('kind', models.CharField(choices=[('webhook_signature_failed', 'Webhook signature failed'), ('webhook_timestamp_stale', 'Webhook timestamp stale'), ('fraud_detected', 'Fraud reported by a platform'), ('security_alert', 'Security alert'), ('endpoint_disabled', 'Outbound endpoint disabled'), ('api_key_revoked', 'API key revoked')], max_length=40)),
-                ('severity', models.CharField(choices=[('info', 'Info'), ('warning', 'Warning'), ('critical', 'Critical')], default='warning', max_length=10)),
-                ('source_ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('summary', models.CharField(max_length=255)),
-                ('detail', models.JSONField(blank=True, default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledgement_note', models.TextField(blank=True)),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('creator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='security_events', to='creators.creator')),
-                ('platform', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='security_events', to='platforms.platform')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("webhook_signature_failed", "Webhook signature failed"),
+                            ("webhook_timestamp_stale", "Webhook timestamp stale"),
+                            ("fraud_detected", "Fraud reported by a platform"),
+                            ("security_alert", "Security alert"),
+                            ("endpoint_disabled", "Outbound endpoint disabled"),
+                            ("api_key_revoked", "API key revoked"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("info", "Info"),
+                            ("warning", "Warning"),
+                            ("critical", "Critical"),
+                        ],
+                        default="warning",
+                        max_length=10,
+                    ),
+                ),
+                ("source_ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("summary", models.CharField(max_length=255)),
+                (
+                    "detail",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        encoder=django.core.serializers.json.DjangoJSONEncoder,
+                    ),
+                ),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("acknowledgement_note", models.TextField(blank=True)),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "creator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="security_events",
+                        to="creators.creator",
+                    ),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="security_events",
+                        to="platforms.platform",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
-                'permissions': [('acknowledge_securityevent', 'Can acknowledge security events')],
-                'indexes': [models.Index(fields=['kind', '-occurred_at'], name='security_event_kind_idx'), models.Index(fields=['acknowledged_at', '-occurred_at'], name='security_event_open_idx')],
+                "ordering": ["-occurred_at", "-id"],
+                "permissions": [("acknowledge_securityevent", "Can acknowledge security events")],
+                "indexes": [
+                    models.Index(fields=["kind", "-occurred_at"], name="security_event_kind_idx"),
+                    models.Index(
+                        fields=["acknowledged_at", "-occurred_at"], name="security_event_open_idx"
+                    ),
+                ],
             },
         ),
     ]

@@ -6,33 +6,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('creators', '0002_initial'),
-        ('platforms', '0002_core_platforms'),
+        ("creators", "0002_initial"),
+        ("platforms", "0002_core_platforms"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PayoutHold',
+            name="PayoutHold",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('fraud_detected', 'Fraud reported by a platform'), ('staff', 'Placed by staff'), ('security_alert', 'Security alert')], max_length=20)),
-                ('reason', models.TextField()),
-                ('reference', models.CharField(blank=True, max_length=100)),
-                ('placed_at', models.DateTimeField(auto_now_add=True)),
-                ('released_at', models.DateTimeField(blank=True, null=True)),
-                ('release_note', models.TextField(blank=True)),
-                ('creator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payout_holds', to='creators.creator')),
-                ('placed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('platform', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='platforms.platform')),
-                ('released_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("fraud_detected", "Fraud reported by a platform"),
+                            ("staff", "Placed by staff"),
+                            ("security_alert", "Security alert"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("reference", models.CharField(blank=True, max_length=100)),
+                ("placed_at", models.DateTimeField(auto_now_add=True)),
+                ("released_at", models.DateTimeField(blank=True, null=True)),
+                ("release_note", models.TextField(blank=True)),
+                (
+                    "creator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payout_holds",
+                        to="creators.creator",
+                    ),
+                ),
+                (
+                    "placed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="platforms.platform",
+                    ),
+                ),
+                (
+                    "released_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-placed_at', '-id'],
-                'permissions': [('release_payouthold', "Can release a creator's payout hold")],
-                'indexes': [models.Index(fields=['creator', 'released_at'], name='payout_hold_open_idx')],
+                "ordering": ["-placed_at", "-id"],
+                "permissions": [("release_payouthold", "Can release a creator's payout hold")],
+                "indexes": [
+                    models.Index(fields=["creator", "released_at"], name="payout_hold_open_idx")
+                ],
             },
         ),
     ]

@@ -6,130 +6,306 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0003_seed_currencies'),
-        ('creators', '0003_payouthold'),
-        ('ledger', '0005_balance_earned_counter'),
-        ('platforms', '0002_core_platforms'),
+        ("core", "0003_seed_currencies"),
+        ("creators", "0003_payouthold"),
+        ("ledger", "0005_balance_earned_counter"),
+        ("platforms", "0002_core_platforms"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WebhookEvent',
+            name="WebhookEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=50)),
-                ('event_id', models.CharField(max_length=200)),
-                ('event_type', models.CharField(max_length=64)),
-                ('transaction_id', models.CharField(blank=True, max_length=200)),
-                ('creator_external_id', models.CharField(blank=True, max_length=100)),
-                ('occurred_at', models.DateTimeField(blank=True, null=True)),
-                ('payload', models.JSONField()),
-                ('raw_body', models.TextField()),
-                ('headers', models.JSONField(default=dict)),
-                ('signature_scheme', models.CharField(choices=[('fanz', 'X-FANZ-Signature (HMAC-SHA256)'), ('standard', 'Standard Webhooks')], max_length=10)),
-                ('verification', models.JSONField(default=dict)),
-                ('source_ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('batch_id', models.CharField(blank=True, max_length=64)),
-                ('state', models.CharField(choices=[('received', 'Received'), ('processed', 'Processed'), ('ignored', 'Ignored'), ('failed', 'Failed')], default='received', max_length=10)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('error_code', models.CharField(blank=True, max_length=64)),
-                ('error_detail', models.TextField(blank=True)),
-                ('result', models.JSONField(blank=True, default=dict)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('ledger_entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='webhook_events', to='ledger.journalentry')),
-                ('platform', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='webhook_events', to='platforms.platform')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(max_length=50)),
+                ("event_id", models.CharField(max_length=200)),
+                ("event_type", models.CharField(max_length=64)),
+                ("transaction_id", models.CharField(blank=True, max_length=200)),
+                ("creator_external_id", models.CharField(blank=True, max_length=100)),
+                ("occurred_at", models.DateTimeField(blank=True, null=True)),
+                ("payload", models.JSONField()),
+                ("raw_body", models.TextField()),
+                ("headers", models.JSONField(default=dict)),
+                (
+                    "signature_scheme",
+                    models.CharField(
+                        choices=[
+                            ("fanz", "X-FANZ-Signature (HMAC-SHA256)"),
+                            ("standard", "Standard Webhooks"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("verification", models.JSONField(default=dict)),
+                ("source_ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("batch_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("processed", "Processed"),
+                            ("ignored", "Ignored"),
+                            ("failed", "Failed"),
+                        ],
+                        default="received",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("error_code", models.CharField(blank=True, max_length=64)),
+                ("error_detail", models.TextField(blank=True)),
+                ("result", models.JSONField(blank=True, default=dict)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "ledger_entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="webhook_events",
+                        to="ledger.journalentry",
+                    ),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="webhook_events",
+                        to="platforms.platform",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at', '-id'],
-                'permissions': [('view_webhooks', 'Can read webhook events and deliveries'), ('replay_webhookevent', 'Can replay a failed webhook event')],
+                "ordering": ["-received_at", "-id"],
+                "permissions": [
+                    ("view_webhooks", "Can read webhook events and deliveries"),
+                    ("replay_webhookevent", "Can replay a failed webhook event"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MassPayoutRequest',
+            name="MassPayoutRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('payload', models.JSONField()),
-                ('status', models.CharField(choices=[('recorded', 'Recorded'), ('handled', 'Turned into batches'), ('rejected', 'Rejected')], default='recorded', max_length=10)),
-                ('note', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('handled_at', models.DateTimeField(blank=True, null=True)),
-                ('webhook_event', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='mass_payout_request', to='integrations.webhookevent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("payload", models.JSONField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("recorded", "Recorded"),
+                            ("handled", "Turned into batches"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="recorded",
+                        max_length=10,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("handled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "webhook_event",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="mass_payout_request",
+                        to="integrations.webhookevent",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='EarningsReport',
+            name="EarningsReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('creator_external_id', models.CharField(max_length=100)),
-                ('reported', models.JSONField(help_text='Figure name → minor units, as the platform reported.')),
-                ('ledger', models.JSONField(help_text='Figure name → minor units, from the ledger.')),
-                ('difference', models.JSONField(help_text='Figure name → reported minus ledger, minor units.')),
-                ('status', models.CharField(choices=[('matched', 'Matches the ledger'), ('mismatch', 'Differs from the ledger'), ('resolved', 'Mismatch reviewed')], max_length=10)),
-                ('reported_at', models.DateTimeField(auto_now_add=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('resolution_note', models.TextField(blank=True)),
-                ('creator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='earnings_reports', to='creators.creator')),
-                ('currency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.currency')),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='earnings_reports', to='platforms.platform')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('webhook_event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='earnings_reports', to='integrations.webhookevent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("creator_external_id", models.CharField(max_length=100)),
+                (
+                    "reported",
+                    models.JSONField(
+                        help_text="Figure name → minor units, as the platform reported."
+                    ),
+                ),
+                (
+                    "ledger",
+                    models.JSONField(help_text="Figure name → minor units, from the ledger."),
+                ),
+                (
+                    "difference",
+                    models.JSONField(help_text="Figure name → reported minus ledger, minor units."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("matched", "Matches the ledger"),
+                            ("mismatch", "Differs from the ledger"),
+                            ("resolved", "Mismatch reviewed"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("reported_at", models.DateTimeField(auto_now_add=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("resolution_note", models.TextField(blank=True)),
+                (
+                    "creator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="earnings_reports",
+                        to="creators.creator",
+                    ),
+                ),
+                (
+                    "currency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.currency",
+                    ),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="earnings_reports",
+                        to="platforms.platform",
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "webhook_event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="earnings_reports",
+                        to="integrations.webhookevent",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-reported_at', '-id'],
+                "ordering": ["-reported_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PlatformUser',
+            name="PlatformUser",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=100)),
-                ('username', models.CharField(blank=True, max_length=150)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('role', models.CharField(blank=True, max_length=30)),
-                ('status', models.CharField(blank=True, max_length=30)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('creator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='platform_identities', to='creators.creator')),
-                ('platform', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='synced_users', to='platforms.platform')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='platform_identities', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=100)),
+                ("username", models.CharField(blank=True, max_length=150)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("role", models.CharField(blank=True, max_length=30)),
+                ("status", models.CharField(blank=True, max_length=30)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "creator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="platform_identities",
+                        to="creators.creator",
+                    ),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="synced_users",
+                        to="platforms.platform",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="platform_identities",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['platform__slug', 'external_id'],
-                'constraints': [models.UniqueConstraint(fields=('platform', 'external_id'), name='platform_user_external_unique')],
+                "ordering": ["platform__slug", "external_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("platform", "external_id"), name="platform_user_external_unique"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='webhookevent',
-            index=models.Index(fields=['state', 'received_at'], name='webhook_event_state_idx'),
+            model_name="webhookevent",
+            index=models.Index(fields=["state", "received_at"], name="webhook_event_state_idx"),
         ),
         migrations.AddIndex(
-            model_name='webhookevent',
-            index=models.Index(fields=['source', '-received_at'], name='webhook_event_source_idx'),
+            model_name="webhookevent",
+            index=models.Index(fields=["source", "-received_at"], name="webhook_event_source_idx"),
         ),
         migrations.AddIndex(
-            model_name='webhookevent',
-            index=models.Index(fields=['event_type', '-received_at'], name='webhook_event_type_idx'),
+            model_name="webhookevent",
+            index=models.Index(
+                fields=["event_type", "-received_at"], name="webhook_event_type_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='webhookevent',
-            index=models.Index(fields=['transaction_id'], name='webhook_event_tx_idx'),
+            model_name="webhookevent",
+            index=models.Index(fields=["transaction_id"], name="webhook_event_tx_idx"),
         ),
         migrations.AddConstraint(
-            model_name='webhookevent',
-            constraint=models.UniqueConstraint(fields=('source', 'event_id'), name='webhook_event_unique'),
+            model_name="webhookevent",
+            constraint=models.UniqueConstraint(
+                fields=("source", "event_id"), name="webhook_event_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='earningsreport',
-            index=models.Index(fields=['status', '-reported_at'], name='earnings_report_status_idx'),
+            model_name="earningsreport",
+            index=models.Index(
+                fields=["status", "-reported_at"], name="earnings_report_status_idx"
+            ),
         ),
     ]
