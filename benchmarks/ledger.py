@@ -944,14 +944,19 @@ def report(args, figures: dict, pgbench: dict, fixtures: dict) -> None:
     raw_distinct = figures[("single, distinct", "raw")]
     raw_hot = figures[("single, hot", "raw")]
     raw_set = figures[(cases[2], "raw set-based")]
+    # The targets are on the service path; the raw ratios are the baseline's own shape,
+    # printed for comparison (no target applies to them).
     lines = [
         ("service / raw (single, distinct)", distinct["rate"] / raw_distinct["rate"], 0.5, ">="),
         ("distinct / hot (service)", distinct["rate"] / hot["rate"], 2.0, "<="),
-        ("distinct / hot (raw)", raw_distinct["rate"] / raw_hot["rate"], 2.0, "<="),
         ("bulk / single (service)", bulk["rate"] / distinct["rate"], 10.0, ">="),
-        ("bulk set-based / single (raw)", raw_set["rate"] / raw_distinct["rate"], 10.0, ">="),
+        ("distinct / hot (raw)", raw_distinct["rate"] / raw_hot["rate"], None, ""),
+        ("raw set-based bulk / raw single", raw_set["rate"] / raw_distinct["rate"], None, ""),
     ]
     for label, value, target, sense in lines:
+        if target is None:
+            print(f"{label:<34}{value:>8.2f}   (baseline, for reference)")
+            continue
         met = value >= target if sense == ">=" else value <= target
         print(f"{label:<34}{value:>8.2f}   target {sense} {target:g}: {'ok' if met else 'MISSED'}")
 

@@ -121,11 +121,23 @@ class JournalEntry(models.Model):
     memo = models.CharField(max_length=500, blank=True)
     occurred_at = models.DateTimeField(db_index=True)
     posted_at = models.DateTimeField(auto_now_add=True)
+    # No single-column indexes: (platform, source_type, source_id) and (creator, occurred_at)
+    # below lead with these columns, and every index is paid on each of millions of inserts.
     platform = models.ForeignKey(
-        "platforms.Platform", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "platforms.Platform",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     creator = models.ForeignKey(
-        "creators.Creator", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+        "creators.Creator",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        db_index=False,
     )
     # What caused it: a platform transaction id, a webhook event, a payout ...
     source_type = models.CharField(max_length=50, blank=True)
@@ -162,7 +174,10 @@ class JournalEntry(models.Model):
 
 class Posting(models.Model):
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    # Indexed by (account, occurred_at) below; a second index on account alone would only cost.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="postings", db_index=False
+    )
     amount = models.BigIntegerField()
     # Copied from the entry so that balances as of an instant read one index.
     occurred_at = models.DateTimeField()

@@ -158,3 +158,104 @@ def test_hot_accounts_spread_over_shards(accounts):
     )
     (row,) = AccountBalance.objects.filter(account=clearing)
     assert row.shard == pid % clearing.shard_count
+
+
+# --- the set-based batch door (migration 0006) ------------------------------------------------
+
+_BATCH_SQL = (
+    "SELECT out_position, out_entry_id FROM ledger_post_batch(%s::text[], %s::text[], "
+    "%s::text[], %s::text[], %s::timestamptz[], %s::timestamptz, %s::bigint[], %s::bigint[], "
+    "%s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::bigint[])"
+)
+
+
+def _batch(keys, postings):
+    """Call the database function directly, as a buggy caller might: ``postings`` are
+    (1-based entry position, account, amount)."""
+    now = timezone.now()
+    n = len(keys)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BATCH_SQL,
+            [
+                keys,
+                ["x"] * n,
+                ["adjustment"] * n,
+                [""] * n,
+                [now] * n,
+                now,
+                [None] * n,
+                [None] * n,
+                [""] * n,
+                [""] * n,
+                [p[0] for p in postings],
+                [p[1].pk for p in postings],
+                [p[2] for p in postings],
+            ],
+        )
+        return cursor.fetchall()
+
+
+def test_batch_function_refuses_an_unbalanced_entry(accounts):
+    clearing, pending, _ = accounts
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        _batch(
+            ["b-1", "b-2"], [(1, clearing, 5), (1, pending, -5), (2, clearing, 7), (2, pending, -6)]
+        )
+    assert not JournalEntry.objects.filter(idempotency_key__in=["b-1", "b-2"]).exists()
+    assert account_balance(clearing) == 0
+
+
+def test_batch_function_balances_per_currency(accounts):
+    clearing, _, pending_eur = accounts
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        _batch(["b-3"], [(1, clearing, 5), (1, pending_eur, -5)])
+
+
+def test_batch_function_refuses_an_entry_with_one_posting(accounts):
+    clearing, pending, _ = accounts
+    with pytest.raises(IntegrityError, match="at least two postings"), transaction.atomic():
+        _batch(["b-4", "b-5"], [(1, clearing, 5), (1, pending, -5)])  # b-5 has none
+    assert not JournalEntry.objects.filter(idempotency_key__in=["b-4", "b-5"]).exists()
+
+
+def test_batch_function_keeps_counters_and_leaves_row_checks_on(accounts):
+    clearing, pending, _ = accounts
+    with transaction.atomic():
+        created = _batch(
+            ["b-6", "b-7"], [(1, clearing, 5), (1, pending, -5), (2, pending, -3), (2, clearing, 3)]
+        )
+        assert [position for position, _ in created] == [1, 2]
+        # The flag is off again: a raw unbalanced posting later in the same transaction is
+        # still refused at commit, and counters cannot be written directly.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('ledger.batch', true)")
+            assert cursor.fetchone()[0] in ("", None)
+    assert account_balance(clearing) == 8
+    assert account_balance(pending) == -8
+    assert (
+        sum(AccountBalance.objects.filter(account=clearing).values_list("posting_count", flat=True))
+        == 2
+    )
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        _batch(["b-8"], [(1, clearing, 1), (1, pending, -1)])
+        entry = _raw_entry("raw-after-batch")
+        Posting.objects.create(
+            entry=entry, account=clearing, amount=1, occurred_at=entry.occurred_at
+        )
+        Posting.objects.create(
+            entry=entry, account=pending, amount=-2, occurred_at=entry.occurred_at
+        )
+        _check_now()
+    with pytest.raises(DatabaseError, match="only by posting entries"), transaction.atomic():
+        AccountBalance.objects.filter(account=clearing).update(balance=0)
+
+
+def test_batch_function_skips_existing_keys(accounts):
+    clearing, pending, _ = accounts
+    _batch(["b-9"], [(1, clearing, 5), (1, pending, -5)])
+    again = _batch(
+        ["b-9", "b-10"], [(1, clearing, 5), (1, pending, -5), (2, clearing, 2), (2, pending, -2)]
+    )
+    assert [position for position, _ in again] == [2]
+    assert account_balance(clearing) == 7
