@@ -47,6 +47,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fanzdash.settings")
+from benchmarks._db import conninfo, database_config, database_recreate  # noqa: E402
+
 # DEBUG would keep every query in memory and slow the service path down.
 os.environ["DEBUG"] = "false"
 
@@ -55,7 +57,6 @@ PLATFORM_SLUG = "boyfanz"
 FEE_PERCENT = 20
 CURRENCY = "USD"
 FINGERPRINT = "0" * 64
-PROTECTED_DATABASES = {"fanzdash_ci", "fd_dev", "postgres", "template0", "template1"}
 
 RAW_INSERT_ENTRY = (
     "INSERT INTO ledger_journalentry (idempotency_key, fingerprint, kind, memo, occurred_at, "
@@ -164,42 +165,6 @@ DROP TRIGGER ledger_posting_balanced ON ledger_posting;
 
 
 # --- database set-up ----------------------------------------------------------------------
-
-
-def database_config() -> dict:
-    import environ
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("Set DATABASE_URL=postgres://... (a database this script may drop).")
-    config = environ.Env.db_url_config(url)
-    name = config["NAME"]
-    if name in PROTECTED_DATABASES or name.startswith("test"):
-        sys.exit(f"Refusing to drop {name!r}: name a database of your own, e.g. fanzdash_bench.")
-    return config
-
-
-def conninfo(config: dict, dbname: str | None = None) -> str:
-    from psycopg.conninfo import make_conninfo
-
-    params = {
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        "dbname": dbname or config["NAME"],
-    }
-    return make_conninfo(**{k: str(v) for k, v in params.items() if v})
-
-
-def database_recreate(config: dict) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(conninfo(config, "postgres"), autocommit=True) as conn:
-        name = sql.Identifier(config["NAME"])
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
 
 
 def django_setup() -> None:

@@ -38,6 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fanzdash.settings")
+from benchmarks._db import conninfo, database_config, database_recreate  # noqa: E402
+
 os.environ["DEBUG"] = "false"  # DEBUG keeps every query in memory
 os.environ.setdefault("STATIC_MANIFEST", "false")  # pages render without collectstatic
 
@@ -49,43 +51,6 @@ ADMIN_EMAIL = "reads-admin@example.test"
 HISTORY = timedelta(days=730)
 RELEASE_EVERY = 11  # one hot entry in eleven is a release to available
 FINGERPRINT = "0" * 64
-PROTECTED_DATABASES = {"fanzdash_ci", "fd_dev", "postgres", "template0", "template1"}
-
-
-def database_config() -> dict:
-    import environ
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("Set DATABASE_URL=postgres://... (a database this script may drop).")
-    config = environ.Env.db_url_config(url)
-    name = config["NAME"]
-    if name in PROTECTED_DATABASES or name.startswith("test"):
-        sys.exit(f"Refusing to use {name!r}: name a database of your own.")
-    return config
-
-
-def conninfo(config: dict, dbname: str | None = None) -> str:
-    from psycopg.conninfo import make_conninfo
-
-    params = {
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        "dbname": dbname or config["NAME"],
-    }
-    return make_conninfo(**{k: str(v) for k, v in params.items() if v})
-
-
-def database_recreate(config: dict) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(conninfo(config, "postgres"), autocommit=True) as conn:
-        name = sql.Identifier(config["NAME"])
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
 
 
 def database_built(config: dict, postings: int) -> bool:
