@@ -10,12 +10,15 @@ from apps.creators.apis import (
     CreatorEarningsApi,
     CreatorListApi,
 )
+from apps.integrations.api_v1 import WebhookEventDetailApi, WebhookEventListApi
 from apps.ledger.apis import (
+    EarningListApi,
     LedgerAccountListApi,
     LedgerEntryDetailApi,
     LedgerEntryListApi,
     TrialBalanceApi,
 )
+from apps.outbound.apis import OutboundDeliveryDetailApi, OutboundDeliveryListApi
 
 app_name = "api"
 
@@ -30,4 +33,17 @@ urlpatterns = [
     path("ledger/entries/", LedgerEntryListApi.as_view(), name="ledger-entry-list"),
     path("ledger/entries/<int:pk>/", LedgerEntryDetailApi.as_view(), name="ledger-entry-detail"),
     path("ledger/trial-balance/", TrialBalanceApi.as_view(), name="ledger-trial-balance"),
+    path("earnings/", EarningListApi.as_view(), name="earning-list"),
+    path("webhook-events/", WebhookEventListApi.as_view(), name="webhook-event-list"),
+    path("webhook-events/<int:pk>/", WebhookEventDetailApi.as_view(), name="webhook-event-detail"),
+    path(
+        "outbound/deliveries/",
+        OutboundDeliveryListApi.as_view(),
+        name="outbound-delivery-list",
+    ),
+    path(
+        "outbound/deliveries/<int:pk>/",
+        OutboundDeliveryDetailApi.as_view(),
+        name="outbound-delivery-detail",
+    ),
 ]

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "rest_framework",
+    "rest_framework_api_key",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -199,6 +200,25 @@ MFA_RECOVERY_CODE_COUNT = 10
 
 # Webhook secret of every platform that has none of its own (see apps/platforms).
 WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")
+# Inbound webhooks (apps/integrations, docs/integration.md). Central events at
+# /api/integrations/webhooks/fanzdash are signed with the network secret; while it rotates,
+# the previous one stays valid as NETWORK_WEBHOOK_SECRET_PREVIOUS.
+NETWORK_WEBHOOK_SECRET = env.str("NETWORK_WEBHOOK_SECRET", default="") or WEBHOOK_SECRET
+NETWORK_WEBHOOK_SECRET_PREVIOUS = env.str("NETWORK_WEBHOOK_SECRET_PREVIOUS", default="")
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=256 * 1024)
+WEBHOOK_BATCH_MAX_EVENTS = env.int("WEBHOOK_BATCH_MAX_EVENTS", default=1000)
+WEBHOOK_BATCH_MAX_BODY_BYTES = env.int("WEBHOOK_BATCH_MAX_BODY_BYTES", default=8 * 1024 * 1024)
+WEBHOOK_TIMESTAMP_TOLERANCE = env.int("WEBHOOK_TIMESTAMP_TOLERANCE", default=5 * 60)
+WEBHOOK_SOURCE_CACHE_SECONDS = env.int("WEBHOOK_SOURCE_CACHE_SECONDS", default=5)
+WEBHOOK_FAILED_AUTH_LIMIT = env.int("WEBHOOK_FAILED_AUTH_LIMIT", default=100)
+WEBHOOK_FAILED_AUTH_WINDOW = env.int("WEBHOOK_FAILED_AUTH_WINDOW", default=60)
+WEBHOOK_PLATFORM_QUOTA = env.int("WEBHOOK_PLATFORM_QUOTA", default=600_000)
+WEBHOOK_PLATFORM_QUOTA_WINDOW = env.int("WEBHOOK_PLATFORM_QUOTA_WINDOW", default=60)
+WEBHOOK_PLATFORM_QUOTA_SYNC_EVERY = env.int("WEBHOOK_PLATFORM_QUOTA_SYNC_EVERY", default=20)
+# Stored events are handed to the workers in one task message per this many ms (0: one per
+# request), at most WEBHOOK_PROCESS_CHUNK ids a message.
+WEBHOOK_ENQUEUE_COALESCE_MS = env.int("WEBHOOK_ENQUEUE_COALESCE_MS", default=20)
+WEBHOOK_PROCESS_CHUNK = env.int("WEBHOOK_PROCESS_CHUNK", default=100)
 # Exported spreadsheets must not carry formulas that came from user-entered names.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # One-time secrets are flashed after a redirect: keep messages server-side, not in a cookie.
@@ -258,13 +278,28 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        # Platforms: Authorization: Bearer <key> (or Api-Key <key>); see docs/integration.md.
+        "apps.platforms.authentication.PlatformAPIKeyAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Signed-in people only; endpoints open to platform keys say so (StaffOrPlatformKey).
+    "DEFAULT_PERMISSION_CLASSES": ["apps.platforms.authentication.IsSignedInPerson"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "apps.core.exceptions.api_exception_handler",
+    # Fixed-window quotas in the shared cache (apps/core/throttling.py; docs/operations.md):
+    # "<count>/<period>" with s/m/h/d and an optional multiplier ("1000/15m"), or "off".
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.core.throttling.AnonymousApiThrottle",
+        "apps.core.throttling.PlatformKeyThrottle",
+        "apps.core.throttling.StaffUserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_anon": env.str("API_THROTTLE_ANON", default="1000/15m"),
+        "api_platform_key": env.str("API_THROTTLE_PLATFORM_KEY", default="10000/m"),
+        "api_staff": env.str("API_THROTTLE_STAFF", default="3000/m"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "FanzDash API",
@@ -277,6 +312,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OutboundDeliveryStateEnum": "apps.outbound.models.OutboundDelivery.State",
+        "WebhookEventStateEnum": "apps.integrations.models.WebhookEvent.State",
+        "CreatorStatusEnum": "apps.creators.models.Creator.Status",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------
@@ -307,6 +347,22 @@ CELERY_TASK_EAGER_PROPAGATES = True
 
 # A worker is considered down when its last heartbeat is older than this (seconds).
 WORKER_HEARTBEAT_STALE_AFTER = env.int("WORKER_HEARTBEAT_STALE_AFTER", default=180)
+
+# --- Outbound webhooks to platforms (docs/outbound-webhooks.md) ---------------------------
+OUTBOUND_WEBHOOK_TIMEOUT_SECONDS = env.float("OUTBOUND_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# An endpoint failing without one success for this long is disabled (with a security event).
+OUTBOUND_DISABLE_AFTER_HOURS = env.float("OUTBOUND_DISABLE_AFTER_HOURS", default=24.0)
+# The longest wait a platform's Retry-After may ask for before the next attempt.
+OUTBOUND_RETRY_AFTER_MAX_SECONDS = env.int("OUTBOUND_RETRY_AFTER_MAX_SECONDS", default=12 * 3600)
+
+# Processing of inbound webhook events (apps/integrations/processing.py): an event that must
+# wait (a refund before its purchase, an unknown creatorId) or hits a transient database error
+# is retried with exponential backoff (base × 2^(attempt-1), capped, with jitter) and marked
+# failed after this many attempts or once it is older than the window.
+INTEGRATIONS_RETRY_BASE_SECONDS = env.int("INTEGRATIONS_RETRY_BASE_SECONDS", default=10)
+INTEGRATIONS_RETRY_MAX_SECONDS = env.int("INTEGRATIONS_RETRY_MAX_SECONDS", default=3600)
+INTEGRATIONS_MAX_ATTEMPTS = env.int("INTEGRATIONS_MAX_ATTEMPTS", default=12)
+INTEGRATIONS_WAIT_WINDOW_SECONDS = env.int("INTEGRATIONS_WAIT_WINDOW_SECONDS", default=86400)
 
 # --- Logging ------------------------------------------------------------------------------
 

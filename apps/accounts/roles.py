@@ -41,9 +41,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "django_celery_beat.change_periodictask",
         "integrations.view_webhooks",
         "integrations.replay_webhookevent",
+        "integrations.change_earningsreport",
         "audit.view_securityevent",
         "audit.acknowledge_securityevent",
         "creators.release_payouthold",
+        "outbound.redeliver_outbounddelivery",
     ],
     Role.FINANCE: [
         _DASHBOARD,
@@ -55,7 +57,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "django_celery_beat.view_periodictask",
         "integrations.view_webhooks",
         "integrations.replay_webhookevent",
+        "integrations.change_earningsreport",
         "creators.release_payouthold",
+        "outbound.redeliver_outbounddelivery",
     ],
     Role.COMPLIANCE: [
         _DASHBOARD,

@@ -31,6 +31,12 @@ class OccurredAtCursorPagination(pagination.CursorPagination):
     ordering = ("-occurred_at", "-id")
 
 
+class ReceivedAtCursorPagination(OccurredAtCursorPagination):
+    """Webhook events: newest received first, cursor-paginated like the journal."""
+
+    ordering = ("-received_at", "-id")
+
+
 # --- access ----------------------------------------------------------------------------------
 
 
@@ -98,8 +104,11 @@ class ApiErrorSerializer(serializers.Serializer):
 
 _ERROR_DESCRIPTIONS = {
     400: "Invalid query parameters (`invalid`, or a specific code such as `unknown_currency`).",
-    403: "Not signed in (`not_authenticated`) or missing the permission (`permission_denied`).",
+    401: "The API key is malformed, unknown, revoked or expired (`authentication_failed`).",
+    403: "Not signed in (`not_authenticated`), missing the permission (`permission_denied`), "
+    "or the API key's platform is not active (`platform_inactive`).",
     404: "No such object, or not visible to the caller (`not_found`).",
+    429: "Over the request quota (`throttled`); retry after `Retry-After` seconds.",
 }
 
 

@@ -37,6 +37,10 @@ class CreatorApiFilter(django_filters.FilterSet):
         on_platform = PlatformAccount.objects.filter(
             creator=OuterRef("pk"), platform__slug=value.strip().lower()
         )
+        # A platform key may not learn which of its creators are on another platform.
+        platform = principal_platform(getattr(self.request, "user", None))
+        if platform is not None:
+            on_platform = on_platform.filter(platform=platform)
         return queryset.filter(Exists(on_platform))
 
     def filter_currency(self, queryset: QuerySet[Creator], name: str, value: str):

@@ -1,5 +1,7 @@
-"""Creators API (/api/v1/creators/): staff reads. Every queryset comes from
-``creator_queryset_for(principal)``, so a platform API key (later) sees only its creators."""
+"""Creators API (/api/v1/creators/): reads for staff (session, ``creators.view_creator``) and
+platforms (API key). Every queryset comes from ``creator_queryset_for(principal)``, so a
+platform API key sees only the creators with an account on its platform, and only that
+platform's accounts and money."""
 
 from __future__ import annotations
 
@@ -8,9 +10,10 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
-from apps.core.api import HasRequiredPermissions, StandardPagination, error_responses
+from apps.core.api import StandardPagination, error_responses
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
+from apps.platforms.authentication import StaffOrPlatformKey
 
 from .api_filters import CreatorApiFilter
 from .models import Creator
@@ -36,8 +39,9 @@ CREATOR_ID = OpenApiParameter(
 
 
 class CreatorApiBase(GenericAPIView):
-    permission_classes = [HasRequiredPermissions]
+    permission_classes = [StaffOrPlatformKey]
     required_permissions = ("creators.view_creator",)
+    platform_key_access = True  # scoped by creator_queryset_for
     # For schema generation only; requests always go through get_queryset.
     queryset = Creator.objects.none()
 
@@ -87,8 +91,13 @@ class CreatorListApi(CreatorApiBase, ListAPIView):
         tags=TAGS,
         summary="List creators",
         description="Creators ordered by display name then id, 50 a page (`page_size` up to "
-        "200). Needs `creators.view_creator` (super admin, finance, compliance, support).",
-        responses={200: CreatorSummarySerializer(many=True), **error_responses(400, 403, 404)},
+        "200). Staff need `creators.view_creator` (super admin, finance, compliance, support); "
+        "a platform API key sees only the creators with an account on its platform, and only "
+        "that platform's accounts.",
+        responses={
+            200: CreatorSummarySerializer(many=True),
+            **error_responses(400, 401, 403, 404, 429),
+        },
         examples=[
             OpenApiExample(
                 "A page of creators",
@@ -107,8 +116,10 @@ class CreatorDetailApi(CreatorApiBase):
     @extend_schema(
         tags=TAGS,
         summary="One creator, with balances",
+        description="A platform API key gets 404 for a creator without an account on its "
+        "platform, and only its own platform's balances.",
         parameters=[CREATOR_ID],
-        responses={200: CreatorDetailSerializer, **error_responses(403, 404)},
+        responses={200: CreatorDetailSerializer, **error_responses(401, 403, 404, 429)},
         examples=[
             OpenApiExample(
                 "A creator",
@@ -132,7 +143,7 @@ class CreatorBalancesApi(CreatorApiBase):
         description="Current `pending`, `available` and `inPayout` balances (from the ledger's "
         "balance counters) and `lifetime` net earnings, per platform and currency, as the "
         "creator reads them (positive = owed to the creator).",
-        responses={200: CreatorBalancesSerializer, **error_responses(403, 404)},
+        responses={200: CreatorBalancesSerializer, **error_responses(401, 403, 404, 429)},
         examples=[
             OpenApiExample(
                 "Balances",
@@ -178,7 +189,7 @@ class CreatorEarningsApi(CreatorApiBase):
                 "unknown code is refused with 400 `unknown_currency`.",
             ),
         ],
-        responses={200: CreatorEarningsSerializer, **error_responses(400, 403, 404)},
+        responses={200: CreatorEarningsSerializer, **error_responses(400, 401, 403, 404, 429)},
         examples=[
             OpenApiExample(
                 "Earnings in USD",

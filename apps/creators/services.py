@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
@@ -11,7 +12,7 @@ from apps.audit.services import audit_record
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
 
-from .models import Creator, PlatformAccount
+from .models import Creator, PayoutHold, PlatformAccount
 
 
 def _snapshot(creator: Creator) -> dict:
@@ -97,6 +98,11 @@ STATUS_ACTIONS = {
     Creator.Status.SUSPENDED: "creator.suspended",
     Creator.Status.CLOSED: "creator.closed",
 }
+# Platforms are told (apps.outbound) when a creator is suspended or unsuspended.
+OUTBOUND_STATUS_EVENTS = {
+    Creator.Status.ACTIVE: "creator.unsuspended",
+    Creator.Status.SUSPENDED: "creator.suspended",
+}
 
 
 @transaction.atomic
@@ -119,6 +125,15 @@ def creator_status_set(*, creator: Creator, status: str, actor, reason: str = ""
         before=before,
         after={**_snapshot(creator), "reason": reason},
     )
+    if status in OUTBOUND_STATUS_EVENTS:
+        # Written in this transaction (no change without its event); sent after commit.
+        from apps.outbound.services import creator_event_emit
+
+        creator_event_emit(
+            creator=creator,
+            event_type=OUTBOUND_STATUS_EVENTS[status],
+            data={"status": status, "previousStatus": before["status"]},
+        )
     return creator
 
 
@@ -195,4 +210,82 @@ def creator_profile_update(*, creator: Creator, actor, **changes) -> Creator:
         before=before,
         after={name: cleaned[name] for name in changed},
     )
+    if "kyc_level" in changed:
+        from apps.outbound.services import creator_event_emit
+
+        creator_event_emit(
+            creator=creator,
+            event_type="creator.kyc_changed",
+            data={"kycLevel": creator.kyc_level, "previousKycLevel": before["kyc_level"]},
+        )
     return creator
+
+
+@transaction.atomic
+def payout_hold_place(
+    *,
+    creator: Creator,
+    source: str,
+    reason: str,
+    actor=None,
+    platform=None,
+    reference: str = "",
+) -> PayoutHold:
+    """Stop the creator's payouts until staff release the hold (audited; actor None = the
+    system, e.g. a platform's fraud report). Idempotent per ``reference``: the same webhook
+    event or security event never places two holds."""
+    if source not in PayoutHold.Source.values:
+        raise ApplicationError("invalid_hold_source", f"Unknown hold source {source!r}.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("reason_required", "Say why the payouts are held.")
+    if reference:
+        existing = PayoutHold.objects.filter(creator=creator, reference=reference).first()
+        if existing is not None:
+            return existing
+    hold = PayoutHold.objects.create(
+        creator=creator,
+        source=source,
+        reason=reason,
+        platform=platform,
+        reference=reference[:100],
+        placed_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit_record(
+        actor=actor,
+        action="creator.payout_hold_placed",
+        target=creator,
+        after={
+            "hold": hold.pk,
+            "source": source,
+            "reason": reason,
+            "platform": getattr(platform, "slug", None),
+            "reference": hold.reference,
+        },
+    )
+    return hold
+
+
+@transaction.atomic
+def payout_hold_release(*, hold: PayoutHold, actor, note: str) -> PayoutHold:
+    """Clear a hold once staff have looked into it (audited, with the note)."""
+    note = (note or "").strip()
+    if not note:
+        raise ApplicationError("note_required", "Say why the hold is released.")
+    hold = PayoutHold.objects.select_for_update().get(pk=hold.pk)
+    if hold.released_at is not None:
+        raise ApplicationError(
+            "hold_already_released", "This hold is already released.", status_code=409
+        )
+    hold.released_at = timezone.now()
+    hold.released_by = actor if getattr(actor, "is_authenticated", False) else None
+    hold.release_note = note
+    hold.save(update_fields=["released_at", "released_by", "release_note"])
+    audit_record(
+        actor=actor,
+        action="creator.payout_hold_released",
+        target=hold.creator,
+        before={"hold": hold.pk, "source": hold.source, "reason": hold.reason},
+        after={"hold": hold.pk, "note": note},
+    )
+    return hold

@@ -1,28 +1,40 @@
-"""Ledger API (/api/v1/ledger/): read-only, for staff holding ``ledger.view_ledger``
-(super admin, finance)."""
+"""Ledger API (/api/v1/ledger/ and /api/v1/earnings/): read-only. Staff need
+``ledger.view_ledger`` (super admin, finance). A platform API key reads the journal entries
+and earnings of its own platform (``ledger_entry_list_for`` / ``earning_entry_list_for``);
+accounts and the trial balance stay staff only."""
 
 from __future__ import annotations
 
+import django_filters
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import serializers
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
 from apps.core.api import (
-    HasRequiredPermissions,
+    AMOUNT_SCHEMA,
     OccurredAtCursorPagination,
     StandardPagination,
     error_responses,
 )
+from apps.core.money import format_minor
+from apps.platforms.authentication import StaffOrPlatformKey
 
 from .api_filters import LedgerAccountApiFilter, LedgerEntryApiFilter
-from .models import Account, JournalEntry
+from .models import EARNING_KINDS, Account, AccountKind, EntryKind, JournalEntry
 from .selectors import (
     currency_exponents,
+    earning_entry_list_for,
     ledger_account_list,
-    ledger_entry_get,
-    ledger_entry_list,
+    ledger_entry_get_for,
+    ledger_entry_list_for,
     trial_balance,
 )
 from .serializers import (
@@ -36,8 +48,18 @@ TAGS = ["ledger"]
 
 
 class LedgerApiBase(GenericAPIView):
-    permission_classes = [HasRequiredPermissions]
+    """Staff only (``platform_key_access`` is off: platform keys are refused)."""
+
+    permission_classes = [StaffOrPlatformKey]
     required_permissions = ("ledger.view_ledger",)
+
+
+class PlatformScopedLedgerApiBase(GenericAPIView):
+    """Staff with ``ledger.view_ledger``, or a platform key for its own platform's entries."""
+
+    permission_classes = [StaffOrPlatformKey]
+    required_permissions = ("ledger.view_ledger",)
+    platform_key_access = True
 
 
 ENTRY_EXAMPLE = {
@@ -103,21 +125,25 @@ class LedgerAccountListApi(LedgerApiBase, ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class LedgerEntryListApi(LedgerApiBase, ListAPIView):
+class LedgerEntryListApi(PlatformScopedLedgerApiBase, ListAPIView):
     serializer_class = LedgerEntrySerializer
     pagination_class = OccurredAtCursorPagination
     filterset_class = LedgerEntryApiFilter
     queryset = JournalEntry.objects.none()  # schema only; requests use get_queryset
 
     def get_queryset(self):
-        return ledger_entry_list().select_related("reversed_by")
+        return ledger_entry_list_for(self.request.user).select_related("reversed_by")
 
     @extend_schema(
         tags=TAGS,
         summary="List journal entries with their postings",
         description="Newest first (by `occurredAt`, then id), 50 a page (`page_size` up to "
-        "200), cursor-paginated: follow `next` / `previous`.",
-        responses={200: LedgerEntrySerializer(many=True), **error_responses(400, 403, 404)},
+        "200), cursor-paginated: follow `next` / `previous`. Staff need `ledger.view_ledger`; "
+        "a platform API key sees only the entries of its own platform.",
+        responses={
+            200: LedgerEntrySerializer(many=True),
+            **error_responses(400, 401, 403, 404, 429),
+        },
         examples=[
             OpenApiExample(
                 "A page of entries",
@@ -130,24 +156,25 @@ class LedgerEntryListApi(LedgerApiBase, ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class LedgerEntryDetailApi(LedgerApiBase):
+class LedgerEntryDetailApi(PlatformScopedLedgerApiBase):
     serializer_class = LedgerEntrySerializer
     queryset = JournalEntry.objects.none()  # schema only
 
     @extend_schema(
         tags=TAGS,
         summary="One journal entry with its postings",
+        description="A platform API key gets 404 for an entry of another platform.",
         parameters=[
             OpenApiParameter(
                 "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The entry's id."
             )
         ],
-        responses={200: LedgerEntrySerializer, **error_responses(403, 404)},
+        responses={200: LedgerEntrySerializer, **error_responses(401, 403, 404, 429)},
         examples=[OpenApiExample("A tip", value=ENTRY_EXAMPLE, response_only=True)],
     )
     def get(self, request, pk: int):
         try:
-            entry = ledger_entry_get(pk)
+            entry = ledger_entry_get_for(request.user, pk)
         except JournalEntry.DoesNotExist:
             raise Http404 from None
         return Response(LedgerEntrySerializer(entry).data)
@@ -216,3 +243,128 @@ class TrialBalanceApi(LedgerApiBase):
             "exponents": exponents,
         }
         return Response(TrialBalanceSerializer(data).data)
+
+
+# --- earnings (/api/v1/earnings/) -------------------------------------------------------------
+
+
+class EarningApiFilter(LedgerEntryApiFilter):
+    kind = django_filters.ChoiceFilter(
+        choices=[(kind.value, kind.label) for kind in EntryKind if kind in EARNING_KINDS],
+        help_text="Earning kind: subscription, renewal, tip or purchase.",
+    )
+    transaction_id = django_filters.CharFilter(
+        field_name="source_id", help_text="The platform's transaction id."
+    )
+    creator_external_id = django_filters.CharFilter(
+        method="filter_creator_external_id",
+        help_text="The creator's id on the entry's platform (the events' `creatorId`).",
+    )
+
+    def filter_creator_external_id(self, queryset, name: str, value: str):
+        return queryset.filter(creator_external_id=value)
+
+
+def _posting_total(entry: JournalEntry, kinds: set[str]) -> int:
+    return sum(p.amount for p in entry.postings.all() if p.account.kind in kinds)
+
+
+def _entry_exponent(entry: JournalEntry) -> int:
+    postings = entry.postings.all()
+    return postings[0].account.currency.exponent if postings else 0
+
+
+class EarningSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The journal entry's id.")
+    kind = serializers.ChoiceField(
+        choices=[(kind.value, kind.label) for kind in EntryKind if kind in EARNING_KINDS]
+    )
+    occurredAt = serializers.DateTimeField(source="occurred_at", help_text="When the fan paid.")
+    postedAt = serializers.DateTimeField(source="posted_at", help_text="When it was recorded.")
+    platform = serializers.CharField(source="platform.slug", help_text="Platform slug.")
+    creator = serializers.IntegerField(source="creator_id", help_text="FanzDash creator id.")
+    creatorExternalId = serializers.CharField(
+        source="creator_external_id",
+        allow_null=True,
+        help_text="The creator's id on that platform (the events' `creatorId`).",
+    )
+    transactionId = serializers.CharField(
+        source="source_id", help_text="The platform's transaction id."
+    )
+    currency = serializers.SerializerMethodField(help_text="ISO 4217 code.")
+    gross = serializers.SerializerMethodField(help_text="What the fan paid.")
+    fee = serializers.SerializerMethodField(help_text="The network's platform fee.")
+    net = serializers.SerializerMethodField(
+        help_text="The creator's share (gross minus fee), credited to their pending balance."
+    )
+    availableAt = serializers.DateTimeField(
+        source="pending_release.available_at",
+        allow_null=True,
+        help_text="When the net amount becomes payable (end of the platform's hold period).",
+    )
+
+    def get_currency(self, entry) -> str:
+        postings = entry.postings.all()
+        return postings[0].account.currency_id if postings else ""
+
+    @extend_schema_field(AMOUNT_SCHEMA)
+    def get_gross(self, entry) -> str:
+        minor = _posting_total(entry, {AccountKind.PROCESSOR_CLEARING})
+        return format_minor(minor, _entry_exponent(entry))
+
+    @extend_schema_field(AMOUNT_SCHEMA)
+    def get_fee(self, entry) -> str:
+        minor = -_posting_total(entry, {AccountKind.FEE_REVENUE})
+        return format_minor(minor, _entry_exponent(entry))
+
+    @extend_schema_field(AMOUNT_SCHEMA)
+    def get_net(self, entry) -> str:
+        minor = -_posting_total(entry, {AccountKind.PENDING})
+        return format_minor(minor, _entry_exponent(entry))
+
+
+EARNING_EXAMPLE = {
+    "id": 1001,
+    "kind": "tip",
+    "occurredAt": "2026-11-20T12:00:00Z",
+    "postedAt": "2026-11-20T12:00:01Z",
+    "platform": "boyfanz",
+    "creator": 42,
+    "creatorExternalId": "creator456",
+    "transactionId": "tx_123",
+    "currency": "USD",
+    "gross": "19.99",
+    "fee": "0.00",
+    "net": "19.99",
+    "availableAt": "2026-11-27T12:00:00Z",
+}
+
+
+class EarningListApi(PlatformScopedLedgerApiBase, ListAPIView):
+    serializer_class = EarningSerializer
+    pagination_class = OccurredAtCursorPagination
+    filterset_class = EarningApiFilter
+    queryset = JournalEntry.objects.none()  # schema only; requests use get_queryset
+
+    def get_queryset(self):
+        return earning_entry_list_for(self.request.user)
+
+    @extend_schema(
+        tags=["earnings"],
+        summary="List earnings (subscriptions, renewals, tips, purchases)",
+        description="Each earning as the ledger recorded it: gross, the network fee, the "
+        "creator's net share and when it becomes payable. Refunds and chargebacks are "
+        "separate entries (see `/api/v1/ledger/entries/?kind=refund`). Newest first (by "
+        "`occurredAt`, then id), 50 a page (`page_size` up to 200), cursor-paginated. Staff "
+        "need `ledger.view_ledger`; a platform API key sees only its own platform's earnings.",
+        responses={200: EarningSerializer(many=True), **error_responses(400, 401, 403, 404, 429)},
+        examples=[
+            OpenApiExample(
+                "A page of earnings",
+                value={"next": None, "previous": None, "results": [EARNING_EXAMPLE]},
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

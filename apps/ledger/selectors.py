@@ -368,3 +368,50 @@ def ledger_postings_for_export(*, as_of: datetime | None = None) -> QuerySet:
 def ledger_currencies_in_use() -> list[str]:
     """Currency codes of every account, sorted."""
     return sorted(set(Account.objects.values_list("currency_id", flat=True).distinct()))
+
+
+# --- REST API v1: what a principal may read --------------------------------------------------
+# A principal confined to one platform (a platform API key: ``principal.platform``) reads only
+# the entries of that platform; staff need ``ledger.view_ledger``; anyone else reads nothing.
+
+
+def _entry_scope(principal, queryset: QuerySet[JournalEntry]) -> QuerySet[JournalEntry]:
+    platform = getattr(principal, "platform", None)
+    if platform is not None:
+        return queryset.filter(platform=platform)
+    if getattr(principal, "is_authenticated", False) and principal.has_perm("ledger.view_ledger"):
+        return queryset
+    return queryset.none()
+
+
+def ledger_entry_list_for(principal) -> QuerySet[JournalEntry]:
+    """``ledger_entry_list`` as ``principal`` may read it."""
+    return _entry_scope(principal, ledger_entry_list())
+
+
+def ledger_entry_get_for(principal, pk: int) -> JournalEntry:
+    """One entry ``principal`` may read; ``JournalEntry.DoesNotExist`` otherwise (also when it
+    belongs to another platform, so a key cannot probe for other platforms' entries)."""
+    if not _entry_scope(principal, JournalEntry.objects.filter(pk=pk)).exists():
+        raise JournalEntry.DoesNotExist
+    return ledger_entry_get(pk)
+
+
+def earning_entry_list_for(principal) -> QuerySet[JournalEntry]:
+    """Earning entries (subscription, renewal, tip, purchase) ``principal`` may read, newest
+    first, with postings (and their accounts), the pending-release lot and
+    ``creator_external_id`` (the creator's id on the entry's platform) in the same queries."""
+    from django.db.models import OuterRef, Subquery
+
+    from apps.creators.models import PlatformAccount
+
+    external_id = PlatformAccount.objects.filter(
+        creator_id=OuterRef("creator_id"), platform_id=OuterRef("platform_id")
+    ).values("external_id")[:1]
+    entries = (
+        ledger_entry_list()
+        .filter(kind__in=EARNING_KINDS)
+        .select_related("pending_release")
+        .annotate(creator_external_id=Subquery(external_id))
+    )
+    return _entry_scope(principal, entries)

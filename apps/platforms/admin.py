@@ -3,10 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
+from rest_framework_api_key.models import APIKey
 
 from apps.audit.admin_mixins import AuditedAdminMixin
 
-from .models import Platform, WebhookSecret
+from .models import Platform, PlatformAPIKey, WebhookSecret
 from .services import (
     EDITABLE_FIELDS,
     platform_create,
@@ -118,3 +119,50 @@ class PlatformAdmin(AuditedAdminMixin, admin.ModelAdmin):
                 f"New webhook secret for {platform.name} (shown once): {secret.secret}",
                 messages.WARNING,
             )
+
+
+# The library's own key model is unused here (keys belong to a platform) and its admin would
+# make unaudited keys.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
+
+
+@admin.register(PlatformAPIKey)
+class PlatformAPIKeyAdmin(admin.ModelAdmin):
+    """Read only: keys are made and revoked on the platform's API keys page or with
+    ``create_platform_key`` / ``revoke_platform_key`` (audited, shown once)."""
+
+    list_display = [
+        "prefix",
+        "platform",
+        "name",
+        "created",
+        "last_used_at",
+        "expiry_date",
+        "revoked",
+    ]
+    # No links to a key's page: its primary key embeds the hash (the library's design).
+    list_display_links = None
+    list_filter = ["platform", "revoked"]
+    search_fields = ["prefix", "name"]
+    fields = [
+        "prefix",
+        "platform",
+        "name",
+        "created",
+        "created_by",
+        "last_used_at",
+        "expiry_date",
+        "revoked",
+        "revoked_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -52,3 +52,17 @@ class SecretRotateForm(forms.Form):
         initial=24,
         help_text="How long the current secrets stay valid; 0 revokes them now.",
     )
+
+
+class ApiKeyCreateForm(forms.Form):
+    name = forms.CharField(
+        max_length=50,
+        help_text="What the key is for, e.g. “BoyFanz backend (production)”.",
+    )
+    expires_days = forms.IntegerField(
+        label="Expires after (days)",
+        required=False,
+        min_value=1,
+        max_value=3650,
+        help_text="Leave empty for a key that does not expire (revoke it when rotating).",
+    )

@@ -3,9 +3,11 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from rest_framework_api_key.models import AbstractAPIKey
 
 
 class Platform(models.Model):
@@ -95,3 +97,28 @@ class WebhookSecret(models.Model):
     def is_active(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class PlatformAPIKey(AbstractAPIKey):
+    """A key a platform calls the REST API with (``Authorization: Bearer <key>``). Only a hash
+    is stored (djangorestframework-api-key: ``<prefix>.<secret>``, SHA-512 of the whole key);
+    the full key is shown once, when it is made. A key acts for its platform only."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="api_keys")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(AbstractAPIKey.Meta):
+        ordering = ["-created"]
+        verbose_name = "platform API key"
+        verbose_name_plural = "platform API keys"
+
+    def __str__(self) -> str:
+        return f"{self.platform.slug} key {self.prefix} ({self.name})"
+
+    @property
+    def is_usable(self) -> bool:
+        return not self.revoked and not self.has_expired

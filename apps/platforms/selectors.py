@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.creators.models import PlatformAccount
 
-from .models import Platform, WebhookSecret
+from .models import Platform, PlatformAPIKey, WebhookSecret
 
 
 def _count(queryset: QuerySet) -> Coalesce:
@@ -58,3 +58,12 @@ def platform_active_secrets(platform: Platform) -> list[str]:
 def platform_webhook_url_overridden(platform: Platform) -> bool:
     """True when ``WEBHOOK_<SLUG>`` in the environment replaces the stored outbound URL."""
     return bool(os.environ.get(f"WEBHOOK_{platform.slug.upper()}", ""))
+
+
+def platform_api_keys(platform: Platform) -> list[PlatformAPIKey]:
+    """A platform's API keys, newest first (prefix, name and dates only are shown)."""
+    return list(platform.api_keys.select_related("created_by").order_by("-created", "prefix"))
+
+
+def platform_api_key_get(platform: Platform, prefix: str) -> PlatformAPIKey:
+    return get_object_or_404(PlatformAPIKey, platform=platform, prefix=prefix)

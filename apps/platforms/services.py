@@ -18,7 +18,7 @@ from apps.audit.services import audit_record
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
 
-from .models import Platform, WebhookSecret
+from .models import Platform, PlatformAPIKey, WebhookSecret
 
 MIN_SECRET_LENGTH = 24
 MAX_SECRET_LENGTH = 255  # WebhookSecret.secret max_length
@@ -245,3 +245,68 @@ def platform_webhook_secret_revoke(*, secret: WebhookSecret, actor) -> WebhookSe
         after=_secret_state(secret),
     )
     return secret
+
+
+# --- API keys ------------------------------------------------------------------------------
+
+MAX_KEY_NAME_LENGTH = 50  # PlatformAPIKey.name max_length
+
+
+def _api_key_state(key: PlatformAPIKey) -> dict:
+    """What the audit log keeps of a key: never the key or its hash."""
+    return {
+        "prefix": key.prefix,
+        "name": key.name,
+        "expires_at": key.expiry_date.isoformat() if key.expiry_date else None,
+        "revoked": key.revoked,
+    }
+
+
+@transaction.atomic
+def platform_api_key_create(
+    *, platform: Platform, name: str, actor, expires_at=None
+) -> tuple[PlatformAPIKey, str]:
+    """A new API key for ``platform``. Returns the key row and the full key, which exists only
+    here: the database keeps a SHA-512 hash, so show it once and never log it."""
+    name = (name or "").strip()
+    if not name or len(name) > MAX_KEY_NAME_LENGTH:
+        raise ApplicationError(
+            "invalid_name", f"A key name has 1 to {MAX_KEY_NAME_LENGTH} characters."
+        )
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ApplicationError("invalid_expiry", "The expiry must be in the future.")
+    if platform.status == Platform.Status.RETIRED:
+        raise ApplicationError("platform_retired", f"{platform.name} is retired.")
+    key, raw_key = PlatformAPIKey.objects.create_key(
+        platform=platform,
+        name=name,
+        expiry_date=expires_at,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_record(
+        actor=actor,
+        action="platform.api_key_created",
+        target=platform,
+        after=_api_key_state(key),
+    )
+    return key, raw_key
+
+
+@transaction.atomic
+def platform_api_key_revoke(*, key: PlatformAPIKey, actor) -> PlatformAPIKey:
+    """Refuse ``key`` from now on (cannot be undone)."""
+    key = PlatformAPIKey.objects.select_for_update().select_related("platform").get(pk=key.pk)
+    if key.revoked:
+        raise ApplicationError("key_revoked", f"Key {key.prefix} is already revoked.")
+    before = _api_key_state(key)
+    key.revoked = True
+    key.revoked_at = timezone.now()
+    key.save(update_fields=["revoked", "revoked_at"])
+    audit_record(
+        actor=actor,
+        action="platform.api_key_revoked",
+        target=key.platform,
+        before=before,
+        after=_api_key_state(key),
+    )
+    return key

@@ -14,4 +14,10 @@ urlpatterns = [
         views.platform_secret_revoke_view,
         name="revoke_secret",
     ),
+    path("<slug:slug>/api-keys/", views.platform_api_keys_view, name="api_keys"),
+    path(
+        "<slug:slug>/api-keys/<str:prefix>/revoke/",
+        views.platform_api_key_revoke_view,
+        name="revoke_api_key",
+    ),
 ]

@@ -1,0 +1,59 @@
+"""Django admin for the integration records: read-only (they are written by ingestion, the
+event handlers and the sync services; replays and resolutions go through the dashboard)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import EarningsReport, MassPayoutRequest, PlatformUser, WebhookEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ["event_id", "source", "event_type", "state", "attempts", "received_at"]
+    list_filter = ["state", "source", "event_type", "signature_scheme"]
+    search_fields = ["event_id", "transaction_id", "creator_external_id"]
+    date_hierarchy = "received_at"
+    list_select_related = ["platform"]
+    show_full_result_count = False  # no COUNT(*) over a large table per page
+
+
+@admin.register(PlatformUser)
+class PlatformUserAdmin(ReadOnlyAdmin):
+    list_display = ["external_id", "platform", "username", "email", "role", "status", "creator"]
+    list_filter = ["platform", "role", "status"]
+    search_fields = ["external_id", "username", "email"]
+    list_select_related = ["platform", "creator"]
+
+
+@admin.register(EarningsReport)
+class EarningsReportAdmin(ReadOnlyAdmin):
+    list_display = [
+        "creator_external_id",
+        "platform",
+        "creator",
+        "currency",
+        "status",
+        "reported_at",
+    ]
+    list_filter = ["status", "platform", "currency"]
+    search_fields = ["creator_external_id"]
+    list_select_related = ["platform", "creator", "currency"]
+
+
+@admin.register(MassPayoutRequest)
+class MassPayoutRequestAdmin(ReadOnlyAdmin):
+    list_display = ["id", "webhook_event", "status", "created_at", "handled_at"]
+    list_filter = ["status"]
+    list_select_related = ["webhook_event"]

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from apps.audit.models import SecurityEvent
+from apps.creators.models import PayoutHold
+from apps.platforms.models import Platform
+
+from .models import CENTRAL_SOURCE, EarningsReport, WebhookEvent
+from .schemas import EVENT_TYPES
+
+
+def _source_choices():
+    slugs = Platform.objects.order_by("slug").values_list("slug", flat=True)
+    return [(slug, slug) for slug in slugs] + [(CENTRAL_SOURCE, f"{CENTRAL_SOURCE} (central)")]
+
+
+def _date(label: str, lookup: str, field: str):
+    return django_filters.DateFilter(
+        field_name=field,
+        lookup_expr=lookup,
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class WebhookEventFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search",
+        label="Event or transaction id",
+        widget=forms.TextInput(attrs={"placeholder": "evt_… or tx_…"}),
+    )
+    source = django_filters.ChoiceFilter(
+        choices=_source_choices, empty_label="Any platform", label="Platform"
+    )
+    event_type = django_filters.ChoiceFilter(
+        choices=[(name, name) for name in EVENT_TYPES], empty_label="Any type", label="Type"
+    )
+    state = django_filters.ChoiceFilter(choices=WebhookEvent.State.choices, empty_label="Any state")
+    since = _date("Received from", "gte", "received_at__date")
+    until = _date("Received to", "lte", "received_at__date")
+
+    class Meta:
+        model = WebhookEvent
+        fields = ["q", "source", "event_type", "state", "since", "until"]
+
+    def search(self, queryset, name, value):
+        # Exact ids: both columns are indexed (event_id with source), a LIKE would scan.
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(event_id=value) | Q(transaction_id=value))
+
+
+class EarningsReportFilter(django_filters.FilterSet):
+    platform = django_filters.ModelChoiceFilter(
+        queryset=Platform.objects.order_by("name"), to_field_name="slug", empty_label="Any platform"
+    )
+    status = django_filters.ChoiceFilter(
+        choices=EarningsReport.Status.choices, empty_label="Any status"
+    )
+    creator_external_id = django_filters.CharFilter(label="Platform creator id")
+
+    class Meta:
+        model = EarningsReport
+        fields = ["platform", "status", "creator_external_id"]
+
+
+OPEN_CHOICES = [("open", "Open"), ("closed", "Done")]
+
+
+class SecurityEventFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=SecurityEvent.Kind.choices, empty_label="Any kind")
+    severity = django_filters.ChoiceFilter(
+        choices=SecurityEvent.Severity.choices, empty_label="Any severity"
+    )
+    open = django_filters.ChoiceFilter(
+        choices=OPEN_CHOICES, method="on_open", empty_label="Open and acknowledged", label="State"
+    )
+    since = _date("From", "gte", "occurred_at__date")
+    until = _date("To", "lte", "occurred_at__date")
+
+    class Meta:
+        model = SecurityEvent
+        fields = ["kind", "severity", "open", "since", "until"]
+
+    def on_open(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(acknowledged_at__isnull=value == "open")
+
+
+class PayoutHoldFilter(django_filters.FilterSet):
+    open = django_filters.ChoiceFilter(
+        choices=OPEN_CHOICES, method="on_open", empty_label="Open and released", label="State"
+    )
+    source = django_filters.ChoiceFilter(
+        choices=PayoutHold.Source.choices, empty_label="Any source"
+    )
+
+    class Meta:
+        model = PayoutHold
+        fields = ["open", "source"]
+
+    def on_open(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(released_at__isnull=value == "open")

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django import forms
+
+
+class ReviewNoteForm(forms.Form):
+    """The note staff leave when they resolve, acknowledge or release something."""
+
+    note = forms.CharField(
+        max_length=2000,
+        widget=forms.TextInput(attrs={"placeholder": "What was found (kept in the audit log)"}),
+    )

@@ -1,0 +1,107 @@
+"""Reads for webhook processing and the integration screens (bounded, with their joins)."""
+
+from __future__ import annotations
+
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.shortcuts import get_object_or_404
+
+from apps.audit.models import SecurityEvent
+from apps.creators.models import Creator, PayoutHold, PlatformAccount
+from apps.ledger.models import EARNING_KINDS, Posting
+from apps.ledger.services import PLATFORM_TRANSACTION
+
+from .models import EarningsReport, WebhookEvent
+
+# Header names whose values never reach a screen (also masked at ingestion; this is a second
+# line for anything stored before that, or added later).
+SECRET_HEADER_WORDS = ("signature", "authorization", "secret", "token", "cookie", "api-key")
+
+
+def creator_for_platform_account(platform, external_id: str) -> Creator | None:
+    """The creator a platform calls ``external_id`` (the ``creatorId`` in its events)."""
+    account = (
+        PlatformAccount.objects.filter(platform=platform, external_id=external_id)
+        .select_related("creator")
+        .first()
+    )
+    return account.creator if account is not None else None
+
+
+def earning_for_transaction(platform, transaction_id: str) -> tuple[int, str, str] | None:
+    """(entry id, idempotency key, currency) of the earning recorded for a platform's
+    transaction (what a refund points at), or None while it has not arrived. One query on the
+    (platform, source_type, source_id) index."""
+    return (
+        Posting.objects.filter(
+            entry__platform=platform,
+            entry__source_type=PLATFORM_TRANSACTION,
+            entry__source_id=transaction_id,
+            entry__kind__in=EARNING_KINDS,
+        )
+        .values_list("entry_id", "entry__idempotency_key", "account__currency_id")
+        .first()
+    )
+
+
+# --- screens -----------------------------------------------------------------------------
+
+
+def webhook_event_list() -> QuerySet[WebhookEvent]:
+    """Newest first; the list shows no bodies, so the large columns stay in the database."""
+    return (
+        WebhookEvent.objects.select_related("platform")
+        .defer("payload", "raw_body", "headers", "verification", "result")
+        .order_by("-received_at", "-id")
+    )
+
+
+def webhook_event_get(pk: int) -> WebhookEvent:
+    return get_object_or_404(WebhookEvent.objects.select_related("platform", "ledger_entry"), pk=pk)
+
+
+def webhook_event_sources() -> list[str]:
+    from apps.platforms.models import Platform
+
+    from .models import CENTRAL_SOURCE
+
+    return [*Platform.objects.order_by("slug").values_list("slug", flat=True), CENTRAL_SOURCE]
+
+
+def headers_masked(headers: dict) -> list[tuple[str, str]]:
+    """Headers sorted by name, with anything secret-like shown as its last 4 characters."""
+    rows = []
+    for name, value in sorted((headers or {}).items(), key=lambda item: str(item[0]).lower()):
+        text = str(value)
+        if any(word in str(name).lower() for word in SECRET_HEADER_WORDS) and "…" not in text:
+            text = f"…{text[-4:]}" if len(text) > 8 else "…"
+        rows.append((str(name), text))
+    return rows
+
+
+def earnings_report_list() -> QuerySet[EarningsReport]:
+    """Mismatches first (newest first within each status), then matched, then resolved."""
+    order = Case(
+        When(status=EarningsReport.Status.MISMATCH, then=Value(0)),
+        When(status=EarningsReport.Status.MATCHED, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return (
+        EarningsReport.objects.select_related("platform", "creator", "currency", "resolved_by")
+        .annotate(status_order=order)
+        .order_by("status_order", "-reported_at", "-id")
+    )
+
+
+def security_event_list() -> QuerySet[SecurityEvent]:
+    """Open (unacknowledged) first, newest first."""
+    return SecurityEvent.objects.select_related("platform", "creator", "acknowledged_by").order_by(
+        F("acknowledged_at").desc(nulls_first=True), "-occurred_at", "-id"
+    )
+
+
+def payout_hold_list() -> QuerySet[PayoutHold]:
+    """Open holds first, newest first."""
+    return PayoutHold.objects.select_related(
+        "creator", "platform", "placed_by", "released_by"
+    ).order_by(F("released_at").desc(nulls_first=True), "-placed_at", "-id")

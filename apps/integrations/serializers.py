@@ -1,0 +1,167 @@
+"""Request validation of the sync endpoints and the shapes the OpenAPI schema shows for the
+integration endpoints (the webhook endpoints validate with ``schemas.event_validate``)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from .schemas import EVENT_TYPES
+from .users import USER_STATUSES
+
+# --- sync/user ---------------------------------------------------------------------------------
+
+
+class SyncUserSerializer(serializers.Serializer):
+    id = serializers.CharField(max_length=100, help_text="The platform's id for the user.")
+    username = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    email = serializers.EmailField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        help_text="Required when the user is a creator FanzDash does not know yet.",
+    )
+    role = serializers.CharField(
+        max_length=30,
+        help_text="`creator` makes or updates the creator; any other role (fan, ...) is only "
+        "recorded.",
+    )
+    status = serializers.ChoiceField(
+        choices=USER_STATUSES,
+        required=False,
+        help_text="`suspended` or `banned` suspends the creator; `active` does not lift a "
+        "suspension (staff do).",
+    )
+
+    def validate_role(self, value: str) -> str:
+        return value.strip().lower()
+
+
+class SyncUserResultSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The platform's id for the user.")
+    platform = serializers.CharField()
+    created = serializers.BooleanField(help_text="True when FanzDash did not know the user.")
+    role = serializers.CharField()
+    status = serializers.CharField()
+    creatorId = serializers.IntegerField(
+        allow_null=True, help_text="FanzDash's creator id, for role creator."
+    )
+    creatorCreated = serializers.BooleanField()
+    creatorStatus = serializers.CharField(allow_null=True)
+
+
+# --- sync/earnings -----------------------------------------------------------------------------
+
+
+class EarningsFiguresSerializer(serializers.Serializer):
+    """Documentation only: the figures are validated by ``schemas.earnings_figures_clean``."""
+
+    total = serializers.CharField(required=False, help_text="Lifetime net earnings.")
+    thisMonth = serializers.CharField(required=False, help_text="Net earnings this month (UTC).")
+    lastPayout = serializers.CharField(required=False, help_text="The last payout's amount.")
+    pendingPayout = serializers.CharField(required=False, help_text="Reserved by payouts.")
+    platforms = serializers.DictField(
+        child=serializers.CharField(), required=False, help_text="Total per platform slug."
+    )
+
+
+class SyncEarningsSerializer(serializers.Serializer):
+    """Documentation only (see EarningsFiguresSerializer)."""
+
+    creatorId = serializers.CharField(help_text="The platform's id for the creator.")
+    currency = serializers.CharField(
+        required=False, help_text="ISO 4217; default: the platform's settlement currency."
+    )
+    earnings = EarningsFiguresSerializer()
+
+
+class SyncEarningsResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The stored report.")
+    creatorId = serializers.CharField()
+    creatorKnown = serializers.BooleanField(
+        help_text="False when no creator has this id on the platform (compared with zero)."
+    )
+    currency = serializers.CharField()
+    status = serializers.ChoiceField(choices=["matched", "mismatch"])
+    mismatches = serializers.ListField(
+        child=serializers.CharField(), help_text="Figures that differ from the ledger."
+    )
+
+
+# --- users/<id>/permissions ----------------------------------------------------------------------
+
+
+class UserPermissionsSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The id asked for.")
+    platform = serializers.CharField(allow_null=True)
+    userId = serializers.IntegerField(allow_null=True, help_text="FanzDash's user id, if any.")
+    email = serializers.CharField(allow_blank=True)
+    role = serializers.CharField(allow_blank=True, help_text="FanzDash role (or platform role).")
+    roles = serializers.ListField(child=serializers.CharField())
+    permissions = serializers.ListField(child=serializers.CharField())
+    isActive = serializers.BooleanField()
+    creatorId = serializers.IntegerField(allow_null=True)
+    creatorStatus = serializers.CharField(allow_null=True)
+
+
+# --- webhooks ---------------------------------------------------------------------------------
+
+
+class WebhookEventSerializer(serializers.Serializer):
+    """The envelope of every event (``data`` depends on ``event``; see the examples)."""
+
+    id = serializers.CharField(
+        max_length=200,
+        help_text="Unique per platform: the idempotency key (with Standard Webhooks it may be "
+        "left out and is then the `webhook-id` header).",
+    )
+    event = serializers.ChoiceField(choices=sorted(EVENT_TYPES))
+    platform = serializers.CharField(
+        help_text="The platform slug; must equal the one in the URL (`fanzdash` or absent for "
+        "central events)."
+    )
+    created_at = serializers.DateTimeField(help_text="When it happened (ISO 8601 with zone).")
+    data = serializers.DictField(help_text="Depends on the event type.")
+
+
+class WebhookBatchSerializer(serializers.Serializer):
+    events = WebhookEventSerializer(many=True, help_text="1 to 1,000 events.")
+
+
+class WebhookAcceptedSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="FanzDash's id of the stored event.")
+    eventId = serializers.CharField(help_text="The event's id as sent.")
+    duplicate = serializers.BooleanField(help_text="True: already received; nothing changed.")
+    state = serializers.ChoiceField(
+        choices=["received", "processed", "ignored", "failed"],
+        help_text="Processing state of the stored event.",
+    )
+
+
+class WebhookBatchItemSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="Position in `events`.")
+    eventId = serializers.CharField(allow_null=True)
+    status = serializers.IntegerField(
+        help_text="What a single request would have been answered: 202, 200 or 422."
+    )
+    id = serializers.IntegerField(required=False)
+    duplicate = serializers.BooleanField(required=False)
+    state = serializers.CharField(required=False)
+    error = serializers.CharField(required=False)
+    detail = serializers.JSONField(required=False)
+
+
+class WebhookBatchResultSerializer(serializers.Serializer):
+    batchId = serializers.CharField()
+    accepted = serializers.IntegerField(help_text="Events stored now (processing queued).")
+    duplicates = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    results = WebhookBatchItemSerializer(many=True)
+
+
+class TestWebhookSerializer(serializers.Serializer):
+    platform = serializers.CharField(default="boyfanz", help_text="Slug, or `fanzdash`.")
+    event = serializers.ChoiceField(choices=sorted(EVENT_TYPES), default="tip_sent")
+    data = serializers.DictField(
+        required=False, help_text="Default: the event type's example data."
+    )
+    scheme = serializers.ChoiceField(choices=["fanz", "standard"], default="fanz")

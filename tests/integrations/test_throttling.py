@@ -1,0 +1,113 @@
+"""Webhook throttles: failed authentication per IP (never a correctly signing platform), and
+the per-platform quota of signed traffic; 429 with Retry-After, nothing written."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+
+import pytest
+
+from apps.audit.models import SecurityEvent
+from apps.integrations.models import WebhookEvent
+from apps.integrations.schemas import EVENT_EXAMPLES
+from apps.integrations.throttling import platform_quota_hit
+
+from .conftest import SECRET
+
+pytestmark = pytest.mark.django_db
+
+_seq = iter(range(1, 1_000_000))
+BAD = "not-the-secret-of-boyfanz-at-all"
+
+
+def tip() -> dict:
+    payload = copy.deepcopy(EVENT_EXAMPLES["tip_sent"])
+    n = next(_seq)
+    payload["id"] = f"evt_thr_{n}"
+    payload["data"]["transactionId"] = f"tx_thr_{n}"
+    payload["created_at"] = datetime.now(UTC).isoformat()
+    return payload
+
+
+def assert_throttled(response) -> None:
+    assert response.status_code == 429, response.content
+    assert response.json()["error"] == "throttled"
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+@pytest.fixture
+def low_failure_limit(settings):
+    settings.WEBHOOK_FAILED_AUTH_LIMIT = 3
+    settings.WEBHOOK_FAILED_AUTH_WINDOW = 60
+
+
+def test_failed_authentication_is_limited_per_ip(platform_secret, post_webhook, low_failure_limit):
+    for _ in range(3):
+        assert post_webhook(tip(), secret=BAD, ip="192.0.2.1").status_code == 401
+    assert SecurityEvent.objects.count() == 3
+    assert_throttled(post_webhook(tip(), secret=BAD, ip="192.0.2.1"))
+    # probing other ways from the same address is counted too, and writes nothing more
+    assert_throttled(post_webhook(tip(), source="nosuchfanz", ip="192.0.2.1"))
+    assert_throttled(post_webhook(tip(), headers={}, ip="192.0.2.1"))
+    assert SecurityEvent.objects.count() == 3
+    assert WebhookEvent.objects.count() == 0
+    # another address is not affected
+    assert post_webhook(tip(), secret=BAD, ip="192.0.2.2").status_code == 401
+
+
+def test_a_correctly_signing_platform_is_never_slowed(
+    platform_secret, post_webhook, low_failure_limit
+):
+    for _ in range(4):
+        post_webhook(tip(), secret=BAD, ip="192.0.2.1")
+    # same address as the prober (a shared NAT), correctly signed: accepted, not counted
+    for _ in range(10):
+        assert post_webhook(tip(), secret=SECRET, ip="192.0.2.1").status_code == 202
+    assert WebhookEvent.objects.count() == 10
+
+
+def test_unknown_platform_probes_count_as_failures(post_webhook, low_failure_limit, db):
+    for _ in range(3):
+        assert post_webhook(tip(), source="nosuchfanz", ip="192.0.2.3").status_code == 404
+    assert_throttled(post_webhook(tip(), source="nosuchfanz", ip="192.0.2.3"))
+
+
+def test_platform_quota_limits_signed_events(settings, platform_secret, post_webhook):
+    settings.WEBHOOK_PLATFORM_QUOTA = 3
+    settings.WEBHOOK_PLATFORM_QUOTA_SYNC_EVERY = 1
+    for _ in range(3):
+        assert post_webhook(tip()).status_code == 202
+    payload = tip()
+    assert_throttled(post_webhook(payload))
+    assert not WebhookEvent.objects.filter(event_id=payload["id"]).exists()
+    # another platform has its own quota
+    other = {**tip(), "platform": "girlfanz"}
+    assert post_webhook(other, source="girlfanz", secret=SECRET + "-girlfanz").status_code == 202
+
+
+def test_platform_quota_counts_each_event_of_a_batch(settings, platform_secret, post_webhook):
+    settings.WEBHOOK_PLATFORM_QUOTA = 5
+    settings.WEBHOOK_PLATFORM_QUOTA_SYNC_EVERY = 1
+    path = "/api/integrations/webhooks/boyfanz/batch"
+    assert post_webhook({"events": [tip() for _ in range(4)]}, path=path).status_code == 200
+    assert_throttled(post_webhook({"events": [tip() for _ in range(2)]}, path=path))
+    assert WebhookEvent.objects.count() == 4
+
+
+def test_platform_quota_counts_locally_between_syncs(settings, db):
+    """With SYNC_EVERY=20 the shared counter is touched once per 20 events, but the process
+    still refuses past the quota from its own count."""
+    from django.core.cache import cache
+
+    settings.WEBHOOK_PLATFORM_QUOTA = 5
+    settings.WEBHOOK_PLATFORM_QUOTA_SYNC_EVERY = 20
+    results = [platform_quota_hit("boyfanz", now=1_000_000.0) for _ in range(6)]
+    assert results[:5] == [None] * 5
+    assert results[5] is not None and results[5].retry_after == 20
+    assert cache.get("whthr:quota:boyfanz:999960") is None  # not synced yet
+
+
+def test_quota_zero_means_unlimited(settings, db):
+    settings.WEBHOOK_PLATFORM_QUOTA = 0
+    assert all(platform_quota_hit("boyfanz") is None for _ in range(50))
