@@ -357,7 +357,7 @@ OUTBOUND_RETRY_AFTER_MAX_SECONDS = env.int("OUTBOUND_RETRY_AFTER_MAX_SECONDS", d
 
 # Processing of inbound webhook events (apps/integrations/processing.py): an event that must
 # wait (a refund before its purchase, an unknown creatorId) or hits a transient database error
-# is retried with exponential backoff (base × 2^(attempt-1), capped, with jitter) and marked
+# is retried with exponential backoff (base * 2^(attempt-1), capped, with jitter) and marked
 # failed after this many attempts or once it is older than the window.
 INTEGRATIONS_RETRY_BASE_SECONDS = env.int("INTEGRATIONS_RETRY_BASE_SECONDS", default=10)
 INTEGRATIONS_RETRY_MAX_SECONDS = env.int("INTEGRATIONS_RETRY_MAX_SECONDS", default=3600)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import models
 
 from .context import current_request_context
@@ -29,7 +30,9 @@ def audit_record(
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or target.pk
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    # Only people are stored as the actor; a platform API key's principal (or the system) is
+    # recorded without one (its platform shows in the target and the request context).
+    is_user = isinstance(actor, get_user_model()) and actor.is_authenticated
     return AuditEvent.objects.create(
         actor=actor if is_user else None,
         actor_email=(getattr(actor, "email", "") or "") if is_user else "",

@@ -13,6 +13,7 @@ import json
 import uuid
 
 from django.conf import settings
+from django.db import IntegrityError
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
@@ -82,7 +83,7 @@ from .serializers import (
     WebhookBatchSerializer,
     WebhookEventSerializer,
 )
-from .throttling import Throttled, failed_auth_hit, platform_quota_hit
+from .throttling import Throttled, failed_auth_hit, platform_quota_hit, throttle_ip
 from .users import platform_user_sync
 
 TAGS = ["integrations"]
@@ -158,10 +159,10 @@ class _Refusal(Exception):
         self.response = response
 
 
-def _refuse_unauthenticated(ip, status: int, code: str, detail) -> _Refusal:
+def _refuse_unauthenticated(request, status: int, code: str, detail) -> _Refusal:
     """A refusal before the signature verified: counted against the IP's failure quota (and
     answered 429 once it is over)."""
-    throttled = failed_auth_hit(ip)
+    throttled = failed_auth_hit(throttle_ip(request))
     if throttled is not None:
         return _Refusal(_throttled(throttled))
     return _Refusal(_error(status, code, detail))
@@ -175,14 +176,14 @@ def _authenticate(request, source: str, *, body_limit: int):
         body = _read_body(request, body_limit)
     except _BodyTooLarge:
         raise _refuse_unauthenticated(
-            ip, 413, "payload_too_large", f"The body is larger than {body_limit} bytes."
+            request, 413, "payload_too_large", f"The body is larger than {body_limit} bytes."
         ) from None
     context = source_context(source)
     if context is None:
-        raise _refuse_unauthenticated(ip, 404, "unknown_platform", f"No platform {source!r}.")
+        raise _refuse_unauthenticated(request, 404, "unknown_platform", f"No platform {source!r}.")
     if not context.is_active:
         raise _refuse_unauthenticated(
-            ip,
+            request,
             409,
             "platform_inactive",
             f"Platform {source} is {context.status}; its webhooks are refused until it is "
@@ -212,7 +213,7 @@ def _authenticate(request, source: str, *, body_limit: int):
 
 
 def _signature_refusal(request, context: SourceContext, error, ip) -> _Refusal:
-    throttled = failed_auth_hit(ip)
+    throttled = failed_auth_hit(throttle_ip(request))
     if throttled is not None:
         return _Refusal(_throttled(throttled))  # a blocked prober writes nothing
     stale = error.code == "stale_timestamp"
@@ -493,8 +494,10 @@ def _webhook_errors(*, batch: bool = False) -> dict:
         413: OpenApiResponse(
             response=ApiErrorSerializer,
             description=(
-                "`payload_too_large`: the body is over the limit (8 MiB for a batch)"
-                + ("; `batch_too_large`: more than 1,000 events." if batch else " (256 KiB).")
+                "`payload_too_large`: the body is over 8 MiB; `batch_too_large`: more than "
+                "1,000 events."
+                if batch
+                else "`payload_too_large`: the body is over 256 KiB."
             ),
             examples=[
                 OpenApiExample(
@@ -788,7 +791,11 @@ class SyncUserApi(APIView):
         if not serializer.is_valid():
             raise _invalid(serializer.errors)
         platform = request.user.platform
-        result = platform_user_sync(platform=platform, data=serializer.validated_data)
+        try:
+            result = platform_user_sync(platform=platform, data=serializer.validated_data)
+        except IntegrityError:
+            # Two syncs of one new user at the same instant: the other one created it.
+            result = platform_user_sync(platform=platform, data=serializer.validated_data)
         user = result.platform_user
         return Response(
             {
@@ -924,9 +931,10 @@ class UserPermissionsApi(APIView):
         tags=TAGS,
         summary="A user's roles and permissions",
         description=(
-            "With a platform API key, `user_id` is the platform's user id (as sent to `sync/user`); "
-            "only that platform's users are found. Staff (session, `accounts.view_user`) give "
-            "FanzDash's numeric user id, or a platform's user id with `?platform=<slug>`. "
+            "With a platform API key, `user_id` is the platform's user id (as sent to "
+            "`sync/user`); only that platform's users are found. Staff (session, "
+            "`accounts.view_user`) give FanzDash's numeric user id, or a platform's user id "
+            "with `?platform=<slug>`. "
             "Permissions are FanzDash's (`app.codename`); a fan known only to the platform has "
             "its platform role and none."
         ),
@@ -1119,7 +1127,13 @@ class TestWebhookApi(APIView):
             headers = {"X-FANZ-Signature": signatures.fanz_signature(secret, body)}
         path = f"/api/integrations/webhooks/{source}"
         client = Client(HTTP_HOST=request.get_host())
-        response = client.post(path, data=body, content_type="application/json", headers=headers)
+        response = client.post(
+            path,
+            data=body,
+            content_type="application/json",
+            headers=headers,
+            secure=request.is_secure(),
+        )
         try:
             answer = response.json()
         except ValueError:

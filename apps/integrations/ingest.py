@@ -273,7 +273,7 @@ def _row_placeholder() -> str:
 def _insert_sql(rows: int) -> str:
     placeholder = _row_placeholder()
     return (
-        f"INSERT INTO {_TABLE} ({', '.join(_COLUMNS)}) VALUES "
+        f"INSERT INTO {_TABLE} ({', '.join(_COLUMNS)}) VALUES "  # noqa: S608 (constants)
         + ", ".join([placeholder] * rows)
         + " ON CONFLICT (source, event_id) DO NOTHING RETURNING id, event_id"
     )
@@ -281,6 +281,92 @@ def _insert_sql(rows: int) -> str:
 
 # SQLite allows 32,766 parameters per statement (20 a row): stay well below.
 INSERT_CHUNK = 1000
+
+
+_RECORDSET_SQL = (
+    f"INSERT INTO {_TABLE} ({', '.join(_COLUMNS)}) "  # noqa: S608 (constants)
+    "SELECT %s, %s, r->>0, r->>1, r->>2, r->>3, (r->>4)::timestamptz, (r->>5)::jsonb, r->>6, "
+    "%s::jsonb, %s, %s::jsonb, %s::inet, %s, %s, 0, '', '', '{}'::jsonb, %s "
+    "FROM json_array_elements(%s::json) WITH ORDINALITY AS rows(r, n) "
+    "ORDER BY n "
+    "ON CONFLICT (source, event_id) DO NOTHING RETURNING id, event_id"
+)
+
+
+def _insert_recordset(cursor, rows, *, context, headers_text, verification, source_ip, batch_id):
+    """PostgreSQL, several rows: one statement whose rows come from one JSON parameter, an
+    array of arrays (a 20,000-parameter VALUES list costs more to build than to insert)."""
+    records = json.dumps(
+        [
+            [
+                row.event_id,
+                row.event_type,
+                row.transaction_id,
+                row.creator_external_id,
+                row.occurred_at.isoformat() if row.occurred_at else None,
+                row.payload_text,
+                row.raw_body,
+            ]
+            for row in rows
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    cursor.execute(
+        _RECORDSET_SQL,
+        [
+            context.source,
+            context.platform_id,
+            headers_text,
+            verification["scheme"],
+            json.dumps(verification, separators=(",", ":")),
+            source_ip,
+            batch_id,
+            WebhookEvent.State.RECEIVED,
+            timezone.now(),
+            records,
+        ],
+    )
+    return cursor.fetchall()
+
+
+def _insert_values(cursor, rows, *, context, headers_text, verification, source_ip, batch_id):
+    """One row, or SQLite: a VALUES list (in chunks within SQLite's parameter limit)."""
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    verification_text = json.dumps(verification, separators=(",", ":"))
+    returned = []
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        params: list = []
+        for row in chunk:
+            params.extend(
+                (
+                    context.source,
+                    context.platform_id,
+                    row.event_id,
+                    row.event_type,
+                    row.transaction_id,
+                    row.creator_external_id,
+                    ops.adapt_datetimefield_value(row.occurred_at),
+                    row.payload_text,
+                    row.raw_body,
+                    headers_text,
+                    verification["scheme"],
+                    verification_text,
+                    source_ip,
+                    batch_id,
+                    WebhookEvent.State.RECEIVED,
+                    0,
+                    "",
+                    "",
+                    "{}",
+                    now,
+                )
+            )
+        cursor.execute(_insert_sql(len(chunk)), params)
+        returned.extend(cursor.fetchall())
+    return returned
 
 
 def webhook_events_store(
@@ -292,53 +378,31 @@ def webhook_events_store(
     source_ip: str | None,
     batch_id: str = "",
 ) -> list[StoredEvent]:
-    """Store ``rows`` (distinct event ids) with one multi-row insert per chunk, in one
-    transaction; returns one StoredEvent per row, in order: new ones ``duplicate=False``, the
+    """Store ``rows`` (distinct event ids) with one insert statement (``ON CONFLICT DO
+    NOTHING``); returns one StoredEvent per row, in order: new ones ``duplicate=False``, the
     others with the id and state stored before. Processing of the new ones is enqueued after
     the commit."""
     if not rows:
         return []
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    headers_text = json.dumps(headers, ensure_ascii=False, separators=(",", ":"))
-    verification_text = json.dumps(verification, separators=(",", ":"))
-    shared_head = (context.source, context.platform_id)
-    inserted: dict[str, int] = {}
-    # One statement commits on its own (autocommit): no BEGIN/COMMIT round trips for it.
-    atomic = transaction.atomic() if len(rows) > INSERT_CHUNK else contextlib.nullcontext()
+    insert = (
+        _insert_recordset if len(rows) > 1 and connection.vendor == "postgresql" else _insert_values
+    )
     # Rows in event id order: two batches sharing events take the index entries in the same
     # order, so they wait for each other instead of deadlocking.
     ordered = sorted(rows, key=lambda row: row.event_id) if len(rows) > 1 else rows
+    # One statement commits on its own (autocommit): no BEGIN/COMMIT round trips for it.
+    atomic = transaction.atomic() if len(rows) > INSERT_CHUNK else contextlib.nullcontext()
     with atomic, connection.cursor() as cursor:
-        for start in range(0, len(ordered), INSERT_CHUNK):
-            chunk = ordered[start : start + INSERT_CHUNK]
-            params: list = []
-            for row in chunk:
-                params.extend(shared_head)
-                params.extend(
-                    (
-                        row.event_id,
-                        row.event_type,
-                        row.transaction_id,
-                        row.creator_external_id,
-                        ops.adapt_datetimefield_value(row.occurred_at),
-                        row.payload_text,
-                        row.raw_body,
-                        headers_text,
-                        verification["scheme"],
-                        verification_text,
-                        source_ip,
-                        batch_id,
-                        WebhookEvent.State.RECEIVED,
-                        0,
-                        "",
-                        "",
-                        "{}",
-                        now,
-                    )
-                )
-            cursor.execute(_insert_sql(len(chunk)), params)
-            inserted.update((event_id, pk) for pk, event_id in cursor.fetchall())
+        returned = insert(
+            cursor,
+            ordered,
+            context=context,
+            headers_text=json.dumps(headers, ensure_ascii=False, separators=(",", ":")),
+            verification=verification,
+            source_ip=source_ip,
+            batch_id=batch_id,
+        )
+        inserted: dict[str, int] = {event_id: pk for pk, event_id in returned}
         missing = [row.event_id for row in rows if row.event_id not in inserted]
         existing: dict[str, tuple[int, str]] = {}
         if missing:

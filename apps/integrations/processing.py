@@ -25,12 +25,14 @@ States after one attempt:
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -112,12 +114,31 @@ class _SlowPath(Exception):
     """A handler refused or waited inside a chunk run without savepoints: redo the chunk."""
 
 
+STATE_FIELDS = [
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "error_code",
+    "error_detail",
+    "result",
+    "ledger_entry",
+    "processed_at",
+]
+
+
 def _run_claimed(
-    event: WebhookEvent, now: datetime, *, cleaned: dict | None = None, savepoint: bool = True
+    event: WebhookEvent,
+    now: datetime,
+    *,
+    cleaned: dict | None = None,
+    savepoint: bool = True,
+    save: bool = True,
 ) -> None:
     """Handle one claimed event and write its new state (caller's transaction). Without
-    ``savepoint`` (the chunk fast path) any exception from the handler raises ``_SlowPath``:
-    the caller rolls the whole chunk back and runs it again event by event."""
+    ``savepoint`` (the chunk fast path) any exception from the handler but ``EventWaiting``
+    raises ``_SlowPath``: the caller rolls the whole chunk back and runs it again event by
+    event. (Handlers raise ``EventWaiting`` only before they write, so a wait needs no
+    rollback.)"""
     event.attempts += 1
     outcome: Outcome | None = None
     try:
@@ -132,6 +153,8 @@ def _run_claimed(
         else:
             try:
                 outcome = handler(event, cleaned)
+            except EventWaiting:
+                raise  # raised before the handler writes anything: handled right here
             except Exception as error:
                 raise _SlowPath from error
     except _SlowPath:
@@ -157,25 +180,14 @@ def _run_claimed(
         event.error_detail = ""
         event.next_attempt_at = None
         event.processed_at = now
-    event.save(
-        update_fields=[
-            "state",
-            "attempts",
-            "next_attempt_at",
-            "error_code",
-            "error_detail",
-            "result",
-            "ledger_entry",
-            "processed_at",
-        ]
-    )
+    if save:
+        event.save(update_fields=STATE_FIELDS)
 
 
-def _run_chunk_fast(chunk: list[int], now: datetime) -> dict[int, str]:
+def _run_chunk_fast(chunk: list[int], now: datetime) -> list[WebhookEvent]:
     """One transaction for the chunk, no savepoint per event, the creators and transactions
     of the whole chunk read at once. Raises ``_SlowPath`` (all rolled back) as soon as one
     handler does not simply succeed, or a payload no longer validates."""
-    states: dict[int, str] = {}
     with transaction.atomic():
         claimed = _claim(chunk, now)
         prepared = []
@@ -187,9 +199,47 @@ def _run_chunk_fast(chunk: list[int], now: datetime) -> dict[int, str]:
             prepared.append((event, cleaned))
         with chunk_memo(chunk_prefetch(prepared)):
             for event, cleaned in prepared:
-                _run_claimed(event, now, cleaned=cleaned, savepoint=False)
-                states[event.pk] = event.state
-    return states
+                _run_claimed(event, now, cleaned=cleaned, savepoint=False, save=False)
+        _states_write(claimed)
+    return claimed
+
+
+_STATES_UPDATE = """
+UPDATE integrations_webhookevent AS e SET state = v.state, attempts = v.attempts,
+    next_attempt_at = v.next_attempt_at, error_code = v.error_code,
+    error_detail = v.error_detail, result = v.result, ledger_entry_id = v.ledger_entry_id,
+    processed_at = v.processed_at
+FROM unnest(%s::bigint[], %s::text[], %s::integer[], %s::timestamptz[], %s::text[], %s::text[],
+            %s::jsonb[], %s::bigint[], %s::timestamptz[])
+    AS v(id, state, attempts, next_attempt_at, error_code, error_detail, result,
+         ledger_entry_id, processed_at)
+WHERE e.id = v.id
+"""
+
+
+def _states_write(events: list[WebhookEvent]) -> None:
+    """The new state of every event of a chunk: one UPDATE on PostgreSQL."""
+    if connection.vendor != "postgresql" or len(events) < 2:
+        for event in events:
+            event.save(update_fields=STATE_FIELDS)
+        return
+    columns: list[list] = [[] for _ in range(9)]
+    for event in events:
+        values = (
+            event.pk,
+            event.state,
+            event.attempts,
+            event.next_attempt_at,
+            event.error_code,
+            event.error_detail,
+            json.dumps(event.result, cls=DjangoJSONEncoder),
+            event.ledger_entry_id,
+            event.processed_at,
+        )
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    with connection.cursor() as cursor:
+        cursor.execute(_STATES_UPDATE, columns)
 
 
 def _wait_or_fail(event: WebhookEvent, code: str, detail: str, now: datetime) -> None:
@@ -229,9 +279,16 @@ def _process_one(event_id: int, now: datetime) -> WebhookEvent | None:
 def webhook_event_process_now(event_id: int, *, now: datetime | None = None) -> WebhookEvent:
     """Process one stored event if it may run now; return it in its resulting state. Safe to
     call any number of times, from any number of workers at once."""
-    event = _process_one(event_id, now or timezone.now())
-    if event is not None:
-        return event
+    now = now or timezone.now()
+    try:
+        claimed = _run_chunk_fast([event_id], now)
+        if claimed:
+            return claimed[0]
+    except (_SlowPath, DatabaseError):
+        # Refused, crashed or a database error: again, with the handler in a savepoint.
+        event = _process_one(event_id, now)
+        if event is not None:
+            return event
     # Not claimable: done already, waiting for its next attempt, or another worker has it.
     return WebhookEvent.objects.select_related("platform").get(pk=event_id)
 
@@ -250,7 +307,7 @@ def webhook_events_process_now(
         chunk = ids[start : start + BATCH_CHUNK]
         moment = now or timezone.now()
         try:
-            states.update(_run_chunk_fast(chunk, moment))
+            states.update((event.pk, event.state) for event in _run_chunk_fast(chunk, moment))
             continue
         except _SlowPath:
             pass

@@ -38,7 +38,7 @@ def _ledger_figures(creator, *, currency: str, figures: dict) -> dict:
     if creator is None:
         ledger: dict = {name: 0 for name in figures if name in TOP_LEVEL_FIGURES}
         if "platforms" in figures:
-            ledger["platforms"] = {slug: 0 for slug in figures["platforms"]}
+            ledger["platforms"] = dict.fromkeys(figures["platforms"], 0)
         return ledger
     summary = creator_earnings_summary(
         creator, currency=currency, exponent=currency_exponent(currency)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 SCHEME_FANZ = "fanz"
 SCHEME_STANDARD = "standard"
-STANDARD_SECRET_PREFIX = "whsec_"
+STANDARD_SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 DEFAULT_TOLERANCE_SECONDS = 5 * 60
 
 # WSGI names of the headers (request.META keys).
@@ -197,8 +197,7 @@ def _verify_standard(
     signed = b"%s.%d.%s" % (webhook_id.encode(), timestamp, body)
     for index, secret in enumerate(secrets):
         expected = hmac.new(secret.standard_key, signed, hashlib.sha256).digest()
-        # Compare against every candidate (no early exit on the first mismatch).
-        if any([hmac.compare_digest(expected, candidate) for candidate in candidates]):
+        if any(hmac.compare_digest(expected, candidate) for candidate in candidates):
             # Only a genuine (correctly signed) message is told that it is too old or new.
             if abs(now - timestamp) > tolerance:
                 raise SignatureError(

@@ -11,7 +11,7 @@
   events (a batch counts each of its events). To keep the hot path cheap each process adds its
   count to the shared counter every ``WEBHOOK_PLATFORM_QUOTA_SYNC_EVERY`` events (default 20)
   and checks the shared total plus what it has not added yet; the quota is therefore exact to
-  within ``processes × SYNC_EVERY`` events, and costs one cache increment per 20 events.
+  within ``processes * SYNC_EVERY`` events, and costs one cache increment per 20 events.
 
 A refusal is ``429 {"error": "throttled", "detail": ...}`` with ``Retry-After`` (seconds until
 the window ends).
@@ -52,9 +52,21 @@ def counter_add(key: str, amount: int, *, timeout: int) -> int:
         return cache.incr(key, amount)
 
 
+def throttle_ip(request) -> str:
+    """The address a refusal is counted against: ``REMOTE_ADDR``, or with
+    ``USE_X_FORWARDED_FOR`` the last ``X-Forwarded-For`` entry (the one the trusted proxy
+    added: earlier entries are the caller's to forge), as the API throttles do."""
+    meta = request.META
+    if settings.USE_X_FORWARDED_FOR:
+        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if forwarded and forwarded[-1]:
+            return forwarded[-1]
+    return meta.get("REMOTE_ADDR") or "-"
+
+
 def failed_auth_hit(ip: str | None, *, now: float | None = None) -> Throttled | None:
-    """Count one webhook request from ``ip`` that failed authentication; a Throttled once the
-    IP is over its limit in this window."""
+    """Count one webhook request from ``ip`` (``throttle_ip``) that failed authentication; a
+    Throttled once the IP is over its limit in this window."""
     limit = settings.WEBHOOK_FAILED_AUTH_LIMIT
     if limit <= 0:
         return None

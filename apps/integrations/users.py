@@ -156,13 +156,17 @@ def platform_user_sync(*, platform, data: dict, actor=None) -> UserSyncResult:
         platform_user.creator = creator
         platform_user.user_id = creator.user_id
         username = data.get("username")
-        if not creator_created and username and creator.display_name != username[:100]:
-            # The platform's name for the creator is their display name only when it is the
-            # creator's one platform: several platforms would overwrite one another.
-            if creator.platform_accounts.count() == 1:
-                creator = creator_profile_update(
-                    creator=creator, actor=actor, display_name=username[:100]
-                )
+        # The platform's name for the creator is their display name only when it is the
+        # creator's one platform: several platforms would overwrite one another.
+        if (
+            not creator_created
+            and username
+            and creator.display_name != username[:100]
+            and creator.platform_accounts.count() == 1
+        ):
+            creator = creator_profile_update(
+                creator=creator, actor=actor, display_name=username[:100]
+            )
         status = data.get("status")
         if status in SUSPENDING_STATUSES and creator.status == Creator.Status.ACTIVE:
             creator = creator_status_set(

@@ -350,3 +350,72 @@ def test_event_dated_in_the_future_is_refused(platform_secret, post_webhook):
     response = post_webhook(payload)
     assert response.status_code == 422
     assert "created_at" in error_of(response)[1]
+
+
+def test_an_unpaired_surrogate_is_422(platform_secret, post_webhook):
+    payload = tip()
+    body = json.dumps(payload)[:-1] + ', "note": "\\ud800"}'
+    response = post_webhook(body.encode())
+    assert response.status_code == 422, response.content
+    assert_nothing_written()
+
+
+# --- end to end ---------------------------------------------------------------------------------
+
+
+def test_an_accepted_event_is_processed_into_the_ledger_after_the_commit(
+    platform_secret, post_webhook, creator_factory, django_capture_on_commit_callbacks
+):
+    creator = creator_factory(platforms=("boyfanz",))
+    payload = tip(creatorId=f"boyfanz-{creator.pk}", amount="12.50")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_webhook(payload)
+    assert response.status_code == 202
+    event = WebhookEvent.objects.get()
+    assert event.state == "processed", (event.error_code, event.error_detail)
+    assert JournalEntry.objects.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        again = post_webhook(payload)
+    assert again.json()["duplicate"] is True and again.json()["state"] == "processed"
+    assert JournalEntry.objects.count() == 1
+
+
+# --- the source cache and header masking ---------------------------------------------------------
+
+
+def test_a_platform_paused_in_this_process_is_refused_at_once(platform_secret, post_webhook):
+    from apps.platforms.models import Platform
+    from apps.platforms.services import platform_update
+
+    assert post_webhook(tip()).status_code == 202  # caches boyfanz as active
+    platform_update(platform=Platform.objects.get(slug="boyfanz"), actor=None, status="paused")
+    assert post_webhook(tip()).status_code == 409
+
+
+def test_a_platform_created_after_a_404_is_found_at_once(platform_secret, post_webhook):
+    from apps.platforms.models import WebhookSecret
+    from apps.platforms.services import platform_create
+
+    assert post_webhook(tip(), source="newfanz").status_code == 404
+    platform = platform_create(slug="newfanz", name="NewFanz", domain="newfanz.com", actor=None)
+    WebhookSecret.objects.create(platform=platform, secret=SECRET)
+    payload = {**tip(), "platform": "newfanz"}
+    assert post_webhook(payload, source="newfanz").status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("sha256=" + "ab" * 32, "sha256=…abab"),
+        ("v1,AAAAbbbb v1,CCCCdddd", "v1,…bbbb v1,…dddd"),
+        ("Bearer 4Rk2a9Qz.secretpart", "Bearer …part"),
+        ("sessionid=abcdefgh", "sessionid=…efgh"),
+        ("abc", "…"),
+    ],
+)
+def test_secrets_in_headers_are_masked(value, masked):
+    from apps.integrations.ingest import mask_value, request_headers
+
+    assert mask_value(value) == masked
+    headers = request_headers({"HTTP_AUTHORIZATION": value, "HTTP_USER_AGENT": "curl/8"})
+    assert headers == {"authorization": masked, "user-agent": "curl/8"}

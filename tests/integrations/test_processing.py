@@ -111,7 +111,7 @@ def test_a_transient_database_error_is_retried_later(creator, monkeypatch):
 
     def flaky(event, cleaned):
         calls.append(event.pk)
-        if len(calls) == 1:
+        if len(calls) <= 2:  # the fast path, then the event on its own, both hit it
             raise OperationalError("deadlock detected")
         return handlers.handle_earning(event, cleaned)
 
@@ -278,3 +278,56 @@ def test_a_refund_and_its_purchase_processed_at_once_end_consistent(core_referen
         )
     assert refund.state == State.PROCESSED
     assert JournalEntry.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_clean_chunk_runs_in_one_go_and_sees_its_own_earnings(creator):
+    """Fast path: an earning and its refund in the same chunk, a second transaction of the
+    same id later in the chunk refused, as event-by-event processing would."""
+    purchase = tip(creator, transactionId="tx-chunk")
+    refund = store_event(payload_for("refund_issued", transactionId="tx-chunk", amount="1.00"))
+    other = tip(creator)
+    states = webhook_events_process_now([purchase.pk, refund.pk, other.pk])
+    assert states == dict.fromkeys([purchase.pk, refund.pk, other.pk], State.PROCESSED)
+    assert JournalEntry.objects.count() == 3
+    again = tip(creator, transactionId="tx-chunk")
+    fresh = tip(creator)
+    states = webhook_events_process_now([fresh.pk, again.pk])
+    assert states == {fresh.pk: State.PROCESSED, again.pk: State.FAILED}
+    assert WebhookEvent.objects.get(pk=again.pk).error_code == "duplicate_transaction"
+    assert JournalEntry.objects.count() == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_racing_over_the_same_batch_process_each_event_once(
+    core_reference_data, creator
+):
+    events = [tip(creator) for _ in range(150)]
+    events += [store_event(payload_for("refund_issued", transactionId=events[0].transaction_id))]
+    ids = [event.pk for event in events]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def worker(order):
+        try:
+            barrier.wait(timeout=10)
+            webhook_events_process_now(order)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=worker, args=(ids,)),
+        threading.Thread(target=worker, args=(list(reversed(ids)),)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    # The refund may have waited (its purchase in the other worker's open chunk).
+    webhook_events_process_now(ids, now=timezone.now() + timedelta(hours=2))
+    assert JournalEntry.objects.count() == len(events)
+    assert set(WebhookEvent.objects.values_list("state", flat=True)) == {State.PROCESSED}

@@ -111,3 +111,26 @@ def test_platform_quota_counts_locally_between_syncs(settings, db):
 def test_quota_zero_means_unlimited(settings, db):
     settings.WEBHOOK_PLATFORM_QUOTA = 0
     assert all(platform_quota_hit("boyfanz") is None for _ in range(50))
+
+
+def test_behind_a_proxy_the_address_the_proxy_added_is_counted(
+    settings, platform_secret, post_webhook, low_failure_limit
+):
+    """A prober cannot dodge the limit by sending its own X-Forwarded-For entries."""
+    from django.test import Client
+
+    from .conftest import encode, sign_fanz
+
+    settings.USE_X_FORWARDED_FOR = True
+    client = Client(REMOTE_ADDR="10.0.0.1")
+    statuses = []
+    for n in range(5):
+        body = encode(tip())
+        response = client.post(
+            "/api/integrations/webhooks/boyfanz",
+            data=body,
+            content_type="application/json",
+            headers={**sign_fanz(body, BAD), "X-Forwarded-For": f"198.51.100.{n}, 192.0.2.9"},
+        )
+        statuses.append(response.status_code)
+    assert statuses == [401, 401, 401, 429, 429]

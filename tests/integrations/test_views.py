@@ -337,3 +337,34 @@ def test_open_filters(client_for, compliance_user, security_event, hold):
             "page"
         ]
     ) == [hold]
+
+
+def test_headers_are_masked_by_name():
+    from apps.integrations.selectors import headers_masked
+
+    rows = dict(
+        headers_masked(
+            {
+                "Authorization": "Bearer abcdefghijklmnop",
+                "webhook-signature": "v1,c2lnbmF0dXJlLXZhbHVl",
+                "X-FANZ-Signature": "…1234",
+                "Content-Type": "application/json",
+            }
+        )
+    )
+    assert rows["Authorization"] == "…mnop"
+    assert rows["webhook-signature"] == "…bHVl"
+    assert rows["X-FANZ-Signature"] == "…1234"  # masked at ingestion already
+    assert rows["Content-Type"] == "application/json"
+
+
+def test_detail_of_a_central_event_and_of_a_body_that_is_not_json(client_for, super_admin):
+    event = store_event(payload_for("security_alert"))
+    WebhookEvent.objects.filter(pk=event.pk).update(raw_body="not json {")
+    response = client_for(super_admin).get(reverse("integrations:event", args=[event.pk]))
+    assert response.status_code == 200
+    assert response.context["body"] == "not json {"
+    assert b"fanzdash" in response.content
+    assert (
+        client_for(super_admin).get(reverse("integrations:event", args=[999999])).status_code == 404
+    )
