@@ -111,7 +111,7 @@ def _detail_text(detail) -> str:
 
 
 class _SlowPath(Exception):
-    """A handler refused or waited inside a chunk run without savepoints: redo the chunk."""
+    """A handler refused or crashed inside a chunk run without savepoints: redo the chunk."""
 
 
 STATE_FIELDS = [

@@ -12,19 +12,39 @@ def _nav_labels(response) -> list[str]:
 
 def test_navigation_follows_role(users_by_role, client_for):
     everyone = ["Overview", "Creators", "Platforms"]
+    webhooks = ["Webhook events", "Outbound webhooks"]
     expected = {
         Role.SUPER_ADMIN: [
             *everyone,
+            *webhooks,
+            "Payout holds",
             "System health",
             "Ledger",
             "Trial balance",
+            "Earnings reports",
             "Users & roles",
             "Audit log",
+            "Security events",
             "Scheduled tasks",
         ],
-        Role.FINANCE: [*everyone, "System health", "Ledger", "Trial balance", "Scheduled tasks"],
-        Role.COMPLIANCE: [*everyone, "Users & roles", "Audit log"],
-        Role.SUPPORT: [*everyone, "System health", "Users & roles"],
+        Role.FINANCE: [
+            *everyone,
+            *webhooks,
+            "Payout holds",
+            "System health",
+            "Ledger",
+            "Trial balance",
+            "Earnings reports",
+            "Scheduled tasks",
+        ],
+        Role.COMPLIANCE: [
+            *everyone,
+            "Payout holds",
+            "Users & roles",
+            "Audit log",
+            "Security events",
+        ],
+        Role.SUPPORT: [*everyone, *webhooks, "Payout holds", "System health", "Users & roles"],
     }
     for role, labels in expected.items():
         response = client_for(users_by_role[role]).get(reverse("dashboard:overview"))

@@ -290,6 +290,10 @@ def test_a_clean_chunk_runs_in_one_go_and_sees_its_own_earnings(creator):
     states = webhook_events_process_now([purchase.pk, refund.pk, other.pk])
     assert states == dict.fromkeys([purchase.pk, refund.pk, other.pk], State.PROCESSED)
     assert JournalEntry.objects.count() == 3
+    stored = WebhookEvent.objects.get(pk=refund.pk)  # written with the chunk's one UPDATE
+    assert stored.state == State.PROCESSED and stored.attempts == 1
+    assert stored.ledger_entry.kind == "refund" and stored.processed_at is not None
+    assert stored.result["refunded_minor"] == 100 and stored.error_code == ""
     again = tip(creator, transactionId="tx-chunk")
     fresh = tip(creator)
     states = webhook_events_process_now([fresh.pk, again.pk])

@@ -206,6 +206,7 @@ def test_replaying_twice_shuffled_with_forgeries_equals_processing_once(
     scenario = Scenario(by_platform, VALID_EVENTS)
     before = _ledger_state()
     assert before == {}
+    phases = {"setup": time.perf_counter() - started}
 
     # (1) Reference: every valid event processed once, straight through processing, on the
     # same starting state; rolled back afterwards.
@@ -221,6 +222,7 @@ def test_replaying_twice_shuffled_with_forgeries_equals_processing_once(
     assert reference_entries == scenario.money_events
     expected = {key: value for key, value in scenario.expected.items() if value}
     assert reference == expected
+    phases["reference"] = time.perf_counter() - started - sum(phases.values())
 
     # (2) Over HTTP: every valid event twice, plus 5% forged, shuffled.
     rng = random.Random(2)
@@ -277,7 +279,9 @@ def test_replaying_twice_shuffled_with_forgeries_equals_processing_once(
                 flush(slug)
     for slug in SECRETS:
         flush(slug)
+    phases["http"] = time.perf_counter() - started - sum(phases.values())
     _drain()
+    phases["sweep"] = time.perf_counter() - started - sum(phases.values())
 
     assert counts["accepted"] == len(scenario.events)
     assert counts["duplicate"] == len(scenario.events)
@@ -290,5 +294,6 @@ def test_replaying_twice_shuffled_with_forgeries_equals_processing_once(
     elapsed = time.perf_counter() - started
     print(
         f"\nreplay property: {len(scenario.events)} valid events sent twice with {forged_count} "
-        f"forged ({len(stream)} in all) in {elapsed:.1f}s"
+        f"forged ({len(stream)} in all) in {elapsed:.1f}s: "
+        + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in phases.items())
     )
