@@ -1,18 +1,10 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest
 
+from apps.core.net import client_ip
+
 from .context import RequestContext, reset_request_context, set_request_context
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address; X-Forwarded-For is trusted only behind a known proxy."""
-    if settings.USE_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class AuditContextMiddleware:

@@ -35,6 +35,19 @@ def format_minor(minor: int, exponent: int) -> str:
     return f"{minor_to_decimal(minor, exponent):.{exponent}f}"
 
 
+class JsonNumber(float):
+    """A JSON number with a fraction or exponent, as the sender wrote it. ``json.loads(...,
+    parse_float=JsonNumber)`` keeps the literal beside the float, so ``parse_amount`` converts
+    ``19.999999999999999999`` exactly (and refuses it) instead of the float's rounding (20.0)."""
+
+    __slots__ = ("literal",)
+
+    def __new__(cls, literal: str):
+        number = super().__new__(cls, literal)
+        number.literal = literal
+        return number
+
+
 def parse_amount(
     value: object,
     exponent: int,
@@ -47,8 +60,10 @@ def parse_amount(
     decimals, zero and negatives (unless allowed), with an ApplicationError naming ``field``."""
     if isinstance(value, bool) or value is None:
         raise ApplicationError("invalid_amount", {field: "Expected a decimal amount."})
-    if isinstance(value, float):
-        # A JSON number arrives as a float; its shortest repr is what the sender wrote.
+    if isinstance(value, JsonNumber):
+        value = value.literal
+    elif isinstance(value, float):
+        # A plain float's shortest repr is what the sender wrote, up to ~17 digits.
         value = repr(value)
     try:
         amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value

@@ -24,11 +24,12 @@ import math
 import re
 import time
 
-from django.conf import settings
 from django.core.cache import caches
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
+
+from .net import client_ip
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$", re.IGNORECASE)
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -62,12 +63,7 @@ class FixedWindowThrottle(BaseThrottle):
         self._wait: float | None = None
 
     def get_ident(self, request) -> str:
-        meta = request.META
-        if settings.USE_X_FORWARDED_FOR:
-            forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-            if forwarded[-1]:
-                return forwarded[-1]
-        return meta.get("REMOTE_ADDR") or "unknown"
+        return client_ip(request) or "unknown"
 
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)

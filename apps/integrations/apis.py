@@ -42,6 +42,7 @@ from apps.core.api import ApiErrorSerializer
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
 from apps.core.health import health_report
+from apps.core.money import JsonNumber
 from apps.platforms.authentication import (
     IsPlatformKey,
     PlatformAPIKeyAuthentication,
@@ -144,7 +145,7 @@ def _json_load(body: bytes):
     except UnicodeDecodeError:
         raise ValueError("The body must be UTF-8 encoded JSON.") from None
     try:
-        return json.loads(text, parse_constant=_reject_constant), text
+        return json.loads(text, parse_constant=_reject_constant, parse_float=JsonNumber), text
     except RecursionError:
         raise ValueError("The JSON is nested too deeply.") from None
     except ValueError as error:

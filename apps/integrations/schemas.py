@@ -526,7 +526,10 @@ def _fee_percent(c: _Checker, data: dict) -> Decimal | None:
         c.add("data.feePercent", f'{value[:40]!r} is not a decimal such as "5.00".')
         return None
     try:
-        fee = Decimal(repr(value) if isinstance(value, float) else str(value))
+        literal = getattr(value, "literal", None) or (
+            repr(value) if isinstance(value, float) else str(value)
+        )
+        fee = Decimal(literal)
     except InvalidOperation:
         c.add("data.feePercent", "Not a decimal.")
         return None

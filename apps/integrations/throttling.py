@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
+from apps.core.net import client_ip
+
 
 @dataclass(frozen=True, slots=True)
 class Throttled:
@@ -53,15 +55,8 @@ def counter_add(key: str, amount: int, *, timeout: int) -> int:
 
 
 def throttle_ip(request) -> str:
-    """The address a refusal is counted against: ``REMOTE_ADDR``, or with
-    ``USE_X_FORWARDED_FOR`` the last ``X-Forwarded-For`` entry (the one the trusted proxy
-    added: earlier entries are the caller's to forge), as the API throttles do."""
-    meta = request.META
-    if settings.USE_X_FORWARDED_FOR:
-        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        if forwarded and forwarded[-1]:
-            return forwarded[-1]
-    return meta.get("REMOTE_ADDR") or "-"
+    """The address a refusal is counted against (``apps.core.net.client_ip``)."""
+    return client_ip(request) or "-"
 
 
 def failed_auth_hit(ip: str | None, *, now: float | None = None) -> Throttled | None:

@@ -65,8 +65,12 @@ def test_forwarded_for_is_trusted_only_when_configured(client_for, super_admin, 
     client.get(reverse("audit:export"), **headers)
     assert AuditEvent.objects.get(action="audit.exported").ip == "10.0.0.1"
     settings.USE_X_FORWARDED_FOR = True
-    client.get(reverse("audit:export"), **headers)
+    # Behind the trusted proxy: the entry it appended (the last); earlier ones are forgeable.
+    client.get(reverse("audit:export"), REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.50")
     assert AuditEvent.objects.filter(action="audit.exported").first().ip == "192.0.2.50"
+    forged = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9, 192.0.2.51"}
+    client.get(reverse("audit:export"), **forged)
+    assert AuditEvent.objects.filter(action="audit.exported").first().ip == "192.0.2.51"
 
 
 @pytest.mark.postgres

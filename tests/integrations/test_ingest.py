@@ -419,3 +419,17 @@ def test_secrets_in_headers_are_masked(value, masked):
     assert mask_value(value) == masked
     headers = request_headers({"HTTP_AUTHORIZATION": value, "HTTP_USER_AGENT": "curl/8"})
     assert headers == {"authorization": masked, "user-agent": "curl/8"}
+
+
+def test_json_numbers_are_converted_from_their_literal(platform_secret, post_webhook):
+    """A JSON number is taken as written: 19.99 is 1999 cents; 19.999999999999999999 (which a
+    float would round to 20.0) has too many decimals and is refused, nothing stored."""
+    text = json.dumps(tip()).replace('"19.99"', "19.999999999999999999")
+    assert "19.999999999999999999" in text
+    response = post_webhook(text.encode())
+    assert response.status_code == 422, response.content
+    code, detail = error_of(response)
+    assert code == "invalid_event" and "data.amount" in detail
+    assert_nothing_written()
+    accepted = post_webhook(json.dumps(tip()).replace('"19.99"', "19.99").encode())
+    assert accepted.status_code == 202, accepted.content
