@@ -80,6 +80,8 @@ class WebhookEvent(models.Model):
             models.Index(fields=["source", "-received_at"], name="webhook_event_source_idx"),
             models.Index(fields=["event_type", "-received_at"], name="webhook_event_type_idx"),
             models.Index(fields=["transaction_id"], name="webhook_event_tx_idx"),
+            # Search by event id across sources (the unique index leads with source).
+            models.Index(fields=["event_id"], name="webhook_event_id_idx"),
         ]
 
     def __str__(self) -> str:
