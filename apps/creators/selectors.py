@@ -330,3 +330,14 @@ def creator_earnings_summary(
         pending_payout=-(in_payout or 0),
         platforms=dict(sorted(platforms.items())),
     )
+
+
+def creator_open_payout_holds(creator: Creator, *, limit: int = 20) -> list:
+    """The creator's holds still in force, newest first (one query)."""
+    from .models import PayoutHold
+
+    return list(
+        PayoutHold.objects.filter(creator=creator, released_at__isnull=True)
+        .select_related("platform", "placed_by")
+        .order_by("-placed_at", "-id")[:limit]
+    )

@@ -12,17 +12,18 @@ from apps.core.types import HtmxHttpRequest
 
 from .filters import CreatorFilter
 from .forms import CreatorStatusForm
-from .models import Creator
+from .models import Creator, PayoutHold
 from .selectors import (
     creator_audit_events,
     creator_available_display,
     creator_balance_lines,
     creator_get,
     creator_list,
+    creator_open_payout_holds,
     creator_pending_lines,
     creator_recent_entries,
 )
-from .services import creator_status_set
+from .services import creator_status_set, payout_hold_place
 
 PAGE_SIZE = 50
 
@@ -63,8 +64,27 @@ def creator_detail_view(request: HtmxHttpRequest, pk: int):
             "entries": creator_recent_entries(creator),
             "events": events,
             "status_form": CreatorStatusForm(),
+            "open_holds": creator_open_payout_holds(creator),
         },
     )
+
+
+@require_POST
+@login_required
+@permission_required("creators.release_payouthold", raise_exception=True)
+def creator_payout_hold_view(request: HtmxHttpRequest, pk: int):
+    """Staff hold a creator's payouts (released from the payout holds screen)."""
+    creator = creator_get(pk)
+    reason = (request.POST.get("reason") or "").strip()[:500]
+    try:
+        payout_hold_place(
+            creator=creator, source=PayoutHold.Source.STAFF, reason=reason, actor=request.user
+        )
+    except ApplicationError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, f"Payouts of {creator} are held until a hold is released.")
+    return redirect("creators:detail", pk=pk)
 
 
 @require_POST

@@ -99,10 +99,12 @@ class PayoutHoldFilter(django_filters.FilterSet):
     source = django_filters.ChoiceFilter(
         choices=PayoutHold.Source.choices, empty_label="Any source"
     )
+    # From a creator's page ("Review and release holds"); not shown as a form field.
+    creator = django_filters.NumberFilter(field_name="creator_id", widget=forms.HiddenInput)
 
     class Meta:
         model = PayoutHold
-        fields = ["open", "source"]
+        fields = ["open", "source", "creator"]
 
     def on_open(self, queryset, name, value):
         if not value:
