@@ -219,6 +219,8 @@ WEBHOOK_PLATFORM_QUOTA_SYNC_EVERY = env.int("WEBHOOK_PLATFORM_QUOTA_SYNC_EVERY",
 # request), at most WEBHOOK_PROCESS_CHUNK ids a message.
 WEBHOOK_ENQUEUE_COALESCE_MS = env.int("WEBHOOK_ENQUEUE_COALESCE_MS", default=20)
 WEBHOOK_PROCESS_CHUNK = env.int("WEBHOOK_PROCESS_CHUNK", default=100)
+# A worker tops a small task up with other waiting events to this many (one chunk).
+WEBHOOK_PROCESS_BACKLOG = env.int("WEBHOOK_PROCESS_BACKLOG", default=100)
 # Exported spreadsheets must not carry formulas that came from user-entered names.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # One-time secrets are flashed after a redirect: keep messages server-side, not in a cookie.

@@ -392,3 +392,16 @@ def webhook_events_due(*, now: datetime | None = None, limit: int = 1000, grace_
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def webhook_events_ready(*, exclude: Iterable[int] = (), limit: int = 100) -> list[int]:
+    """Ids of events waiting for their first run (``received``, no retry time), oldest first:
+    what a worker adds to a small task so that it processes a full chunk."""
+    if limit <= 0:
+        return []
+    return list(
+        WebhookEvent.objects.filter(state=State.RECEIVED, next_attempt_at__isnull=True)
+        .exclude(pk__in=list(exclude))
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -335,3 +335,25 @@ def test_two_workers_racing_over_the_same_batch_process_each_event_once(
     webhook_events_process_now(ids, now=timezone.now() + timedelta(hours=2))
     assert JournalEntry.objects.count() == len(events)
     assert set(WebhookEvent.objects.values_list("state", flat=True)) == {State.PROCESSED}
+
+
+@pytest.mark.django_db
+def test_a_worker_tops_a_small_task_up_with_waiting_events(creator, settings):
+    """Outside eager mode a task also takes other first-run events (oldest first) up to
+    WEBHOOK_PROCESS_BACKLOG; each is still claimed once, and their own messages then find
+    nothing to do."""
+    from apps.integrations.tasks import _with_backlog
+
+    settings.WEBHOOK_PROCESS_BACKLOG = 3
+    first, second, third, fourth = (tip(creator) for _ in range(4))
+    waiting = store_event(payload_for("refund_issued", transactionId="tx-later"))
+    WebhookEvent.objects.filter(pk=waiting.pk).update(
+        next_attempt_at=timezone.now() + timedelta(hours=1)
+    )
+    assert _with_backlog([third.pk], eager=True) == [third.pk]
+    ids = _with_backlog([third.pk], eager=False)
+    assert ids == [third.pk, first.pk, second.pk]  # not the one waiting for its retry time
+    assert webhook_events_process_now(ids) == {pk: State.PROCESSED for pk in ids}
+    assert webhook_events_process_now([first.pk, second.pk]) == {}
+    assert _with_backlog([fourth.pk], eager=False) == [fourth.pk]
+    assert JournalEntry.objects.count() == 3
