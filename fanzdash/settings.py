@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "apps.ledger",
     "apps.integrations",
     "apps.outbound",
+    "apps.payouts",
     "apps.dashboard",
 ]
 

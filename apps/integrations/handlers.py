@@ -30,7 +30,13 @@ from apps.core.money import format_minor
 from apps.creators.models import Creator, PayoutHold, PlatformAccount
 from apps.creators.services import creator_status_set, payout_hold_place
 from apps.ledger.models import EARNING_KINDS, EntryKind, JournalEntry, Posting
-from apps.ledger.services import PLATFORM_TRANSACTION, earning_record, refund_record
+from apps.ledger.services import (
+    PLATFORM_TRANSACTION,
+    EarningDraft,
+    earning_record,
+    earnings_record_bulk,
+    refund_record,
+)
 from apps.platforms.models import Platform
 
 from .models import MassPayoutRequest, WebhookEvent
@@ -81,6 +87,10 @@ class ChunkMemo:
     # (entry id, idempotency key, currency) of the earning recorded for a transaction, or None.
     earnings: dict[tuple[int, str], tuple[int, str, str] | None] = field(default_factory=dict)
     locked: set[tuple[int, str]] = field(default_factory=set)
+    # Fast path: earnings are collected here and posted together (``deferred_earnings_post``)
+    # before any other handler runs and at the end of the chunk.
+    defer_earnings: bool = False
+    deferred: list[tuple[WebhookEvent, EarningDraft, Outcome]] = field(default_factory=list)
 
 
 _memo: ContextVar[ChunkMemo | None] = ContextVar("integrations_chunk_memo", default=None)
@@ -245,7 +255,7 @@ def handle_earning(event: WebhookEvent, cleaned: dict) -> Outcome:
             "by another event; this one moves no money.",
             status_code=409,
         )
-    result = earning_record(
+    draft = EarningDraft(
         platform=platform,
         creator=creator,
         kind=EARNING_KIND_BY_EVENT[cleaned["event_type"]],
@@ -256,19 +266,42 @@ def handle_earning(event: WebhookEvent, cleaned: dict) -> Outcome:
         idempotency_key=key,
         memo=f"{cleaned['event_type']} {event.event_id}",
     )
+    summary = {"creator_id": creator.pk, "gross_minor": data["amount_minor"]}
+    summary["currency"] = data["currency"]
     memo = _memo.get()
+    if memo is not None and memo.defer_earnings:
+        outcome = _processed(summary)
+        memo.deferred.append((event, draft, outcome))
+        memo.earnings[(platform.pk, transaction_id)] = (0, key, data["currency"])
+        return outcome
+    result = earning_record(**vars(draft))
     if memo is not None:
         memo.earnings[(platform.pk, transaction_id)] = (result.entry.pk, key, data["currency"])
     return _processed(
-        {
-            "entry_id": result.entry.pk,
-            "entry_created": result.created,
-            "creator_id": creator.pk,
-            "gross_minor": data["amount_minor"],
-            "currency": data["currency"],
-        },
-        result.entry,
+        {"entry_id": result.entry.pk, "entry_created": result.created, **summary}, result.entry
     )
+
+
+def deferred_earnings_post() -> None:
+    """Post the earnings the fast path collected so far, all at once, and complete their
+    outcomes (entry, result). Raises what the ledger raises (the chunk then runs one by
+    one)."""
+    memo = _memo.get()
+    if memo is None or not memo.deferred:
+        return
+    deferred, memo.deferred = memo.deferred, []
+    results = earnings_record_bulk([draft for _, draft, _ in deferred])
+    for (event, draft, outcome), result in zip(deferred, results, strict=True):
+        entry = result.entry
+        outcome.ledger_entry = entry
+        outcome.result = {"entry_id": entry.pk, "entry_created": result.created, **outcome.result}
+        event.ledger_entry = entry
+        event.result = outcome.result
+        memo.earnings[(draft.platform.pk, draft.transaction_id)] = (
+            entry.pk,
+            draft.idempotency_key,
+            draft.currency,
+        )
 
 
 def handle_refund(event: WebhookEvent, cleaned: dict) -> Outcome:

@@ -40,9 +40,16 @@ from django.utils import timezone
 from apps.audit.services import audit_record
 from apps.core.exceptions import ApplicationError
 
-from .handlers import HANDLERS, EventWaiting, Outcome, chunk_memo, chunk_prefetch
+from .handlers import (
+    HANDLERS,
+    EventWaiting,
+    Outcome,
+    chunk_memo,
+    chunk_prefetch,
+    deferred_earnings_post,
+)
 from .models import WebhookEvent
-from .schemas import EventSchemaError, event_validate
+from .schemas import EARNING_EVENTS, EventSchemaError, event_validate
 
 logger = logging.getLogger(__name__)
 
@@ -197,9 +204,14 @@ def _run_chunk_fast(chunk: list[int], now: datetime) -> list[WebhookEvent]:
             except EventSchemaError as error:
                 raise _SlowPath from error
             prepared.append((event, cleaned))
-        with chunk_memo(chunk_prefetch(prepared)):
+        memo = chunk_prefetch(prepared)
+        memo.defer_earnings = True  # earnings posted together, set-based
+        with chunk_memo(memo):
             for event, cleaned in prepared:
+                if cleaned["event_type"] not in EARNING_EVENTS:
+                    _deferred_post()  # what follows may read the earnings before it
                 _run_claimed(event, now, cleaned=cleaned, savepoint=False, save=False)
+            _deferred_post()
         _states_write(claimed)
     return claimed
 
@@ -215,6 +227,13 @@ FROM unnest(%s::bigint[], %s::text[], %s::integer[], %s::timestamptz[], %s::text
          ledger_entry_id, processed_at)
 WHERE e.id = v.id
 """
+
+
+def _deferred_post() -> None:
+    try:
+        deferred_earnings_post()
+    except Exception as error:
+        raise _SlowPath from error
 
 
 def _states_write(events: list[WebhookEvent]) -> None:

@@ -530,6 +530,32 @@ def platform_fee_minor(platform, gross_minor: int) -> int:
     return int(fee)
 
 
+def _earning_postings(platform, creator, gross_minor: int, currency: str):
+    """Postings of one earning, and its pending lot's accounts and amount."""
+    fee = platform_fee_minor(platform, gross_minor)
+    net = gross_minor - fee
+    pending = creator_account(creator, platform, AccountKind.PENDING, currency)
+    available = creator_account(creator, platform, AccountKind.AVAILABLE, currency)
+    postings = [
+        PostingSpec(network_account(AccountKind.PROCESSOR_CLEARING, currency), gross_minor),
+        PostingSpec(pending, -net),
+    ]
+    if fee:
+        postings.append(
+            PostingSpec(platform_account(platform, AccountKind.FEE_REVENUE, currency), -fee)
+        )
+    return postings, pending, available, net
+
+
+def _earning_check(kind: str, gross_minor, transaction_id: str) -> None:
+    if kind not in EARNING_KINDS:
+        raise ApplicationError("invalid_entry_kind", f"{kind!r} is not an earning.")
+    if type(gross_minor) is not int or gross_minor <= 0:
+        raise ApplicationError("invalid_amount", "Gross must be a positive amount.")
+    if not transaction_id:
+        raise ApplicationError("missing_transaction_id", "A platform transaction id is required.")
+
+
 def earning_record(
     *,
     platform,
@@ -544,24 +570,8 @@ def earning_record(
 ) -> PostResult:
     """A fan paid: gross from processor clearing, the platform fee to fee revenue, the rest to
     the creator's pending balance until the platform's hold period ends."""
-    if kind not in EARNING_KINDS:
-        raise ApplicationError("invalid_entry_kind", f"{kind!r} is not an earning.")
-    if type(gross_minor) is not int or gross_minor <= 0:
-        raise ApplicationError("invalid_amount", "Gross must be a positive amount.")
-    if not transaction_id:
-        raise ApplicationError("missing_transaction_id", "A platform transaction id is required.")
-    fee = platform_fee_minor(platform, gross_minor)
-    net = gross_minor - fee
-    pending = creator_account(creator, platform, AccountKind.PENDING, currency)
-    available = creator_account(creator, platform, AccountKind.AVAILABLE, currency)
-    postings = [
-        PostingSpec(network_account(AccountKind.PROCESSOR_CLEARING, currency), gross_minor),
-        PostingSpec(pending, -net),
-    ]
-    if fee:
-        postings.append(
-            PostingSpec(platform_account(platform, AccountKind.FEE_REVENUE, currency), -fee)
-        )
+    _earning_check(kind, gross_minor, transaction_id)
+    postings, pending, available, net = _earning_postings(platform, creator, gross_minor, currency)
 
     def work() -> PostResult:
         result = _post_in_transaction(
@@ -587,6 +597,70 @@ def earning_record(
 
     _validate(idempotency_key, postings, occurred_at)
     return run_in_transaction(work)
+
+
+@dataclass(frozen=True)
+class EarningDraft:
+    """One earning for ``earnings_record_bulk``: the arguments of ``earning_record``."""
+
+    platform: object
+    creator: object
+    kind: str
+    gross_minor: int
+    currency: str
+    occurred_at: datetime
+    transaction_id: str
+    idempotency_key: str
+    memo: str = ""
+
+
+def earnings_record_bulk(drafts: Sequence[EarningDraft]) -> list[PostResult]:
+    """``earning_record`` for many earnings at once (batches of webhook events): every entry
+    through ``entries_post_bulk`` (set-based), the new pending lots in one insert; all or
+    nothing. Keys already posted return their first entry, as one by one."""
+    entry_drafts: list[EntryDraft] = []
+    lots: list[tuple] = []
+    for draft in drafts:
+        _earning_check(draft.kind, draft.gross_minor, draft.transaction_id)
+        postings, pending, available, net = _earning_postings(
+            draft.platform, draft.creator, draft.gross_minor, draft.currency
+        )
+        entry_drafts.append(
+            EntryDraft(
+                idempotency_key=draft.idempotency_key,
+                kind=draft.kind,
+                postings=postings,
+                occurred_at=draft.occurred_at,
+                memo=draft.memo,
+                platform=draft.platform,
+                creator=draft.creator,
+                source_type=PLATFORM_TRANSACTION,
+                source_id=draft.transaction_id,
+            )
+        )
+        available_at = draft.occurred_at + timedelta(days=draft.platform.hold_days)
+        lots.append((pending, available, net, available_at))
+
+    def work() -> list[PostResult]:
+        results = entries_post_bulk(entry_drafts)
+        PendingRelease.objects.bulk_create(
+            [
+                PendingRelease(
+                    entry=result.entry,
+                    pending_account=pending,
+                    available_account=available,
+                    amount=net,
+                    available_at=available_at,
+                )
+                for result, (pending, available, net, available_at) in zip(
+                    results, lots, strict=True
+                )
+                if result.created
+            ]
+        )
+        return results
+
+    return run_in_transaction(work) if drafts else []
 
 
 def _original_earning(platform, transaction_id: str) -> JournalEntry:

@@ -475,3 +475,57 @@ def test_bulk_refusals_write_nothing(creator, boyfanz):
     assert error.value.code == "idempotency_conflict"
     assert (JournalEntry.objects.count(), Posting.objects.count()) == before
     assert entries_post_bulk([]) == []
+
+
+def test_earnings_in_bulk_equal_earnings_one_by_one(creator, boyfanz):
+    """earnings_record_bulk posts what earning_record would (entries, fees, pending lots),
+    returns existing keys unchanged, and refuses a bad draft with nothing written."""
+    from decimal import Decimal
+
+    from apps.ledger.models import PendingRelease
+    from apps.ledger.services import EarningDraft, earning_record, earnings_record_bulk
+    from apps.platforms.models import Platform
+
+    Platform.objects.filter(pk=boyfanz.pk).update(fee_percent=Decimal("20"))
+    boyfanz.refresh_from_db()
+
+    def draft(i, gross=1000):
+        return EarningDraft(
+            platform=boyfanz,
+            creator=creator,
+            kind=EntryKind.TIP,
+            gross_minor=gross,
+            currency="USD",
+            occurred_at=NOW(),
+            transaction_id=f"tx-bulk-{i}",
+            idempotency_key=f"bulk-earning-{i}",
+        )
+
+    single = earning_record(**{**vars(draft(0)), "idempotency_key": "one-by-one"})
+    results = earnings_record_bulk([draft(1), draft(2, gross=999)])
+    assert all(r.created for r in results)
+    fees = [
+        [
+            p.amount
+            for p in r.entry.postings.select_related("account")
+            if p.account.kind == "fee_revenue"
+        ]
+        for r in [single, *results]
+    ]
+    assert fees == [[-200], [-200], [-199]]
+    lots = PendingRelease.objects.filter(entry__in=[r.entry.pk for r in results]).order_by(
+        "entry_id"
+    )
+    assert [lot.amount for lot in lots] == [800, 800]
+    hold = timedelta(days=boyfanz.hold_days)
+    for lot, result in zip(lots, results, strict=True):
+        assert lot.available_at == result.entry.occurred_at + hold
+    again = earnings_record_bulk([draft(1), draft(3)])
+    assert [r.created for r in again] == [False, True]
+    assert again[0].entry.pk == results[0].entry.pk
+    assert PendingRelease.objects.count() == 4
+    entries = JournalEntry.objects.count()
+    with pytest.raises(ApplicationError) as refused:
+        earnings_record_bulk([draft(4), draft(5, gross=0)])
+    assert refused.value.code == "invalid_amount"
+    assert JournalEntry.objects.count() == entries and PendingRelease.objects.count() == 4
