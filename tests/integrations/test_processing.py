@@ -353,7 +353,7 @@ def test_a_worker_tops_a_small_task_up_with_waiting_events(creator, settings):
     assert _with_backlog([third.pk], eager=True) == [third.pk]
     ids = _with_backlog([third.pk], eager=False)
     assert ids == [third.pk, first.pk, second.pk]  # not the one waiting for its retry time
-    assert webhook_events_process_now(ids) == {pk: State.PROCESSED for pk in ids}
+    assert webhook_events_process_now(ids) == dict.fromkeys(ids, State.PROCESSED)
     assert webhook_events_process_now([first.pk, second.pk]) == {}
     assert _with_backlog([fourth.pk], eager=False) == [fourth.pk]
     assert JournalEntry.objects.count() == 3
