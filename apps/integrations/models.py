@@ -82,6 +82,13 @@ class WebhookEvent(models.Model):
             models.Index(fields=["transaction_id"], name="webhook_event_tx_idx"),
             # Search by event id across sources (the unique index leads with source).
             models.Index(fields=["event_id"], name="webhook_event_id_idx"),
+            # What a worker tops its chunk up with (processing.webhook_events_ready): small
+            # whatever the history, and independent of the planner's row estimates.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(state="received", next_attempt_at__isnull=True),
+                name="webhook_event_ready_idx",
+            ),
         ]
 
     def __str__(self) -> str:

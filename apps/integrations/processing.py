@@ -421,6 +421,6 @@ def webhook_events_ready(*, exclude: Iterable[int] = (), limit: int = 100) -> li
     return list(
         WebhookEvent.objects.filter(state=State.RECEIVED, next_attempt_at__isnull=True)
         .exclude(pk__in=list(exclude))
-        .order_by("received_at", "pk")
+        .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
