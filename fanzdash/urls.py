@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("fanzdash.api_v1", namespace="api")),
     path("api/integrations/", include("apps.integrations.urls")),
+    path("api/v1/payouts/", include("apps.payouts.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("ledger/", include("apps.ledger.urls")),
     path("integrations/", include("apps.integrations.web_urls")),
     path("outbound/", include("apps.outbound.urls")),
+    path("payouts/", include("apps.payouts.urls")),
     path("earnings/", include("apps.dashboard.earnings_urls")),
     path("", include("apps.dashboard.urls")),
 ]
