@@ -199,6 +199,11 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "FanzDash"
 MFA_RECOVERY_CODE_COUNT = 10
 
+# Payout method details are encrypted at rest (apps/payouts/crypto.py): `key_id:base64key`
+# entries, newest first; older keys still decrypt until `rotate_payout_keys` re-sealed all.
+# Empty: a key generated once into DATA_DIR (development); `check --deploy` warns.
+PAYOUT_ENCRYPTION_KEYS = env.list("PAYOUT_ENCRYPTION_KEYS", default=[])
+
 # Webhook secret of every platform that has none of its own (see apps/platforms).
 WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")
 # Inbound webhooks (apps/integrations, docs/integration.md). Central events at

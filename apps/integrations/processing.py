@@ -320,7 +320,9 @@ def webhook_events_process_now(
     the chunk is rolled back and run again event by event, each in its own transaction with
     a savepoint, so one refusal never touches another event. Returns the state of every
     event claimed; ids not claimable (done, not due, another worker's) are left out."""
-    ids = list(dict.fromkeys(event_ids))
+    # Oldest first, in the fast path and the slow one alike: a refund stored after its
+    # purchase is processed after it, whatever order the caller listed them in.
+    ids = sorted(set(event_ids))
     states: dict[int, str] = {}
     for start in range(0, len(ids), BATCH_CHUNK):
         chunk = ids[start : start + BATCH_CHUNK]

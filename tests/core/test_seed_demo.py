@@ -192,3 +192,31 @@ def test_demo_network_has_a_history_that_balances(seeded, settings):
     entries = JournalEntry.objects.count()
     _seed()
     assert JournalEntry.objects.count() == entries
+
+
+def test_demo_platform_traffic_goes_through_the_webhook_endpoint(seeded):
+    """Signed events are stored and (eagerly in tests) processed: earnings, a refund, a
+    chargeback, a fraud report's payout hold; an oversized refund failed; a refund of a sale
+    that never happened waits. A rerun stores nothing new and prints no second API key."""
+    from django.db.models import Count
+
+    from apps.creators.models import PayoutHold
+    from apps.integrations.models import WebhookEvent
+    from apps.integrations.processing import webhook_events_process_now
+    from apps.platforms.models import PlatformAPIKey
+
+    # What make run's worker does (the test transaction never commits, so nothing was enqueued).
+    webhook_events_process_now(WebhookEvent.objects.values_list("pk", flat=True))
+    states = dict(
+        WebhookEvent.objects.values("state").annotate(n=Count("id")).values_list("state", "n")
+    )
+    assert states.get("processed", 0) >= 10, states
+    assert WebhookEvent.objects.get(event_id="evt_demo_boyfanz_too_much").state == "failed"
+    assert WebhookEvent.objects.get(event_id="evt_demo_boyfanz_orphan").state == "received"
+    assert PayoutHold.objects.filter(source="fraud_detected").count() == 1
+    assert "Demo API key of boyfanz" in seeded
+    stored = WebhookEvent.objects.count()
+    again = _seed()
+    assert WebhookEvent.objects.count() == stored
+    assert "Demo API key" not in again and PlatformAPIKey.objects.count() == 1
+    assert "0 new" in again

@@ -357,3 +357,24 @@ def test_a_worker_tops_a_small_task_up_with_waiting_events(creator, settings):
     assert webhook_events_process_now([first.pk, second.pk]) == {}
     assert _with_backlog([fourth.pk], eager=False) == [fourth.pk]
     assert JournalEntry.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_refused_event_in_a_chunk_leaves_the_rest_processed_in_order(creator):
+    """The chunk's fast path posts earnings together; a refusal later in the chunk rolls it
+    back and the events run one by one, in order, so refunds still find their purchases."""
+    first, second = tip(creator, transactionId="tx-a"), tip(creator, transactionId="tx-b")
+    refund = store_event(payload_for("refund_issued", transactionId="tx-a", amount="1.00"))
+    too_much = store_event(payload_for("refund_issued", transactionId="tx-b", amount="999.00"))
+    later = tip(creator, transactionId="tx-c")
+    # Listed newest first (as a queryset in the model's order would be): still run oldest first.
+    states = webhook_events_process_now([later.pk, too_much.pk, refund.pk, second.pk, first.pk])
+    assert states == {
+        first.pk: State.PROCESSED,
+        second.pk: State.PROCESSED,
+        refund.pk: State.PROCESSED,
+        too_much.pk: State.FAILED,
+        later.pk: State.PROCESSED,
+    }
+    assert WebhookEvent.objects.get(pk=too_much.pk).error_code == "refund_exceeds_original"
+    assert JournalEntry.objects.count() == 4

@@ -2,7 +2,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from apps.accounts.demo import demo_password, seed_demo_users
+from apps.integrations.demo import seed_demo_webhooks
 from apps.ledger.demo import seed_demo_network
+from apps.platforms.models import Platform, PlatformAPIKey
+from apps.platforms.services import platform_api_key_create
 
 
 class Command(BaseCommand):
@@ -11,12 +14,25 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         logins = seed_demo_users()
         summary = seed_demo_network()
+        traffic = seed_demo_webhooks()
         write = self.stdout.write
         write(
             f"Demo network: {summary.creators} creators; this run posted {summary.earnings} "
             f"earnings, {summary.refunds} refunds, {summary.chargebacks} chargebacks and "
             f"{summary.released} releases (nothing on a rerun)."
         )
+        write(
+            f"Demo platform traffic: {traffic.sent} signed webhook events sent, {traffic.stored} "
+            f"new, {traffic.duplicates} already stored, {traffic.refused} refused; the worker "
+            "processes them (Webhook events in the dashboard)."
+        )
+        boyfanz = Platform.objects.filter(slug="boyfanz").first()
+        if boyfanz is not None and not PlatformAPIKey.objects.filter(platform=boyfanz).exists():
+            _, raw_key = platform_api_key_create(platform=boyfanz, name="demo", actor=None)
+            write(f"Demo API key of boyfanz (shown this once): {raw_key}")
+            write(
+                f"  curl -H 'Authorization: Bearer {raw_key}' {settings.SITE_URL}/api/v1/creators/"
+            )
         write("")
         write(f"FanzDash demo is ready at {settings.SITE_URL}/")
         write(f"Password for every demo login: {demo_password()}  (unless you changed it)")

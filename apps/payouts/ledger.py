@@ -1,0 +1,368 @@
+"""The ledger side of a payout: the only code that moves a payout's money. Three steps, each
+one journal entry of kind ``payout`` posted through ``apps.ledger.services.entry_post``,
+idempotent by its key, under a row lock on the payout:
+
+- ``payout_reserve``  (``payout:<id>:reserve``): per item, creator ``available`` +X (debit),
+  creator ``in_payout`` -X (credit). Refused (409 ``insufficient_funds``) when an available
+  balance would go below zero: checked under a row lock on its balance counter.
+- ``payout_settle``   (``payout:<id>:settle``): paid. Per item, ``in_payout`` +X; network
+  ``payout_clearing`` -(A - F) (what the creator receives) and ``payout_fees`` -F (the
+  processor's fee), where A = ``payout.amount_minor`` (what left the creator's balance) and
+  F = ``payout.fee_minor``.
+- ``payout_return``   (``payout:<id>:return``): failed or cancelled. Per item, ``in_payout``
+  +X, ``available`` -X.
+
+A payout is settled XOR returned: both check the other under ``SELECT … FOR UPDATE`` of the
+payout row. These functions record the entry on the payout (``reserve_entry``,
+``settle_entry``, ``return_entry``); changing ``payout.state`` is the caller's business, in
+the same transaction (callers lock the same row first, so the order of locks is one).
+
+Sign convention (docs/ledger.md): positive = debit, negative = credit; creator accounts are
+liabilities (credit-normal), so an available balance of 19.99 is stored as -1999.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from apps.core.exceptions import ApplicationError
+from apps.creators.models import Creator
+from apps.ledger.accounts import network_account
+from apps.ledger.models import AccountBalance, AccountKind, EntryKind, JournalEntry
+from apps.ledger.services import (
+    EntryDraft,
+    PostingSpec,
+    entries_post_bulk,
+    entry_post,
+    run_in_transaction,
+)
+
+from .models import Payout, PayoutItem
+
+ENTRY_KIND = EntryKind.PAYOUT
+SOURCE_TYPE = "payout"
+
+
+def reserve_key(payout_id: int) -> str:
+    return f"payout:{payout_id}:reserve"
+
+
+def settle_key(payout_id: int) -> str:
+    return f"payout:{payout_id}:settle"
+
+
+def return_key(payout_id: int) -> str:
+    return f"payout:{payout_id}:return"
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _lock_payout(payout: Payout) -> Payout:
+    # No join in the locking query: FOR UPDATE would lock the creator row too.
+    return Payout.objects.select_for_update().get(pk=payout.pk)
+
+
+def _items(payout: Payout) -> list[PayoutItem]:
+    items = list(
+        payout.items.select_related("available_account", "in_payout_account").order_by("id")
+    )
+    if not items:
+        raise ApplicationError("payout_without_items", f"Payout #{payout.pk} has no items.")
+    if sum(item.amount_minor for item in items) != payout.amount_minor:
+        raise ApplicationError(
+            "payout_items_mismatch",
+            f"The items of payout #{payout.pk} do not add up to its amount.",
+            status_code=409,
+        )
+    for item in items:
+        if (
+            item.available_account.kind != AccountKind.AVAILABLE
+            or item.in_payout_account.kind != AccountKind.IN_PAYOUT
+            or item.available_account.creator_id != payout.creator_id
+            or item.in_payout_account.creator_id != payout.creator_id
+            or item.available_account.currency_id != payout.currency_id
+            or item.in_payout_account.currency_id != payout.currency_id
+        ):
+            raise ApplicationError(
+                "invalid_payout_item",
+                f"Item #{item.pk} must move the creator's own available → in_payout money "
+                f"in {payout.currency_id}.",
+            )
+    return items
+
+
+def _merged(postings: list[PostingSpec]) -> list[PostingSpec]:
+    """One posting per account (several items may share an account)."""
+    totals: dict[int, int] = defaultdict(int)
+    accounts = {}
+    for posting in postings:
+        totals[posting.account.pk] += posting.amount
+        accounts[posting.account.pk] = posting.account
+    return [PostingSpec(accounts[pk], amount) for pk, amount in sorted(totals.items()) if amount]
+
+
+def _reserve_postings(items: Sequence[PayoutItem]) -> list[PostingSpec]:
+    postings: list[PostingSpec] = []
+    for item in items:
+        postings.append(PostingSpec(item.available_account, item.amount_minor))
+        postings.append(PostingSpec(item.in_payout_account, -item.amount_minor))
+    return _merged(postings)
+
+
+def _required_by_account(items: Sequence[PayoutItem]) -> dict[int, int]:
+    needed: dict[int, int] = defaultdict(int)
+    for item in items:
+        needed[item.available_account_id] += item.amount_minor
+    return needed
+
+
+def _check_funds(needed: dict[int, int]) -> None:
+    """Lock the balance counters of the available accounts (in account order, the ledger's
+    lock order) and refuse if any would go below zero."""
+    if not needed:
+        return
+    list(
+        AccountBalance.objects.select_for_update()
+        .filter(account_id__in=needed)
+        .order_by("account_id", "shard")
+        .values_list("pk", flat=True)
+    )
+    sums = dict(
+        AccountBalance.objects.filter(account_id__in=needed)
+        .values("account_id")
+        .annotate(s=Sum("balance"))
+        .values_list("account_id", "s")
+    )
+    for account_id, amount in sorted(needed.items()):
+        held = -(sums.get(account_id) or 0)  # creator accounts are credit-normal
+        if held < amount:
+            raise ApplicationError(
+                "insufficient_funds",
+                f"Account #{account_id} holds {held} minor units; {amount} requested.",
+                status_code=409,
+            )
+
+
+def _post(payout: Payout, key: str, postings: list[PostingSpec], memo: str, actor=None):
+    return entry_post(
+        idempotency_key=key,
+        kind=ENTRY_KIND,
+        postings=postings,
+        occurred_at=timezone.now(),
+        memo=memo,
+        creator=payout.creator,
+        source_type=SOURCE_TYPE,
+        source_id=str(payout.pk),
+        actor=actor,
+    ).entry
+
+
+# --- the three steps -------------------------------------------------------------------
+
+
+def payout_reserve(*, payout: Payout, actor=None) -> JournalEntry:
+    """available → in_payout for every item of ``payout``. Idempotent: a second call returns
+    the first entry. Refused with nothing written if funds are short or the payout is closed."""
+
+    def work() -> JournalEntry:
+        locked = _lock_payout(payout)
+        if locked.reserve_entry_id is not None:
+            entry = locked.reserve_entry
+        else:
+            if locked.state in (Payout.State.CANCELLED, Payout.State.FAILED) or (
+                locked.return_entry_id or locked.settle_entry_id
+            ):
+                raise ApplicationError(
+                    "payout_closed",
+                    f"Payout #{locked.pk} is {locked.state}; it cannot be reserved.",
+                    status_code=409,
+                )
+            items = _items(locked)
+            existing = JournalEntry.objects.filter(idempotency_key=reserve_key(locked.pk)).first()
+            if existing is None:
+                _check_funds(_required_by_account(items))
+            entry = existing or _post(
+                locked,
+                reserve_key(locked.pk),
+                _reserve_postings(items),
+                f"Reserved for payout #{locked.pk}",
+                actor,
+            )
+            locked.reserve_entry = entry
+            locked.save(update_fields=["reserve_entry"])
+        payout.reserve_entry = entry
+        return entry
+
+    return run_in_transaction(work)
+
+
+def payouts_reserve_bulk(payouts: Sequence[Payout]) -> list[JournalEntry]:
+    """``payout_reserve`` for many new payouts at once (batch builds): one lock of all
+    payout rows and balance counters, one set-based ``entries_post_bulk``; all or nothing.
+    The payouts' items must be saved; ``payout.items`` may be prefetched."""
+    payouts = list(payouts)
+    if not payouts:
+        return []
+
+    def work() -> list[JournalEntry]:
+        ids = [p.pk for p in payouts]
+        locked = {
+            p.pk: p for p in Payout.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        }
+        creators = Creator.objects.in_bulk({p.creator_id for p in locked.values()})
+        items_by_payout: dict[int, list[PayoutItem]] = defaultdict(list)
+        for item in (
+            PayoutItem.objects.filter(payout_id__in=ids)
+            .select_related("available_account", "in_payout_account")
+            .order_by("id")
+        ):
+            items_by_payout[item.payout_id].append(item)
+        todo = [locked[pk] for pk in ids if locked[pk].reserve_entry_id is None]
+        needed: dict[int, int] = defaultdict(int)
+        drafts: list[EntryDraft] = []
+        now = timezone.now()
+        for payout in todo:
+            items = items_by_payout.get(payout.pk, [])
+            if not items or sum(i.amount_minor for i in items) != payout.amount_minor:
+                raise ApplicationError(
+                    "payout_items_mismatch",
+                    f"The items of payout #{payout.pk} do not add up to its amount.",
+                    status_code=409,
+                )
+            if payout.state != Payout.State.PENDING:
+                raise ApplicationError(
+                    "payout_closed", f"Payout #{payout.pk} is {payout.state}.", status_code=409
+                )
+            for account_id, amount in _required_by_account(items).items():
+                needed[account_id] += amount
+            drafts.append(
+                EntryDraft(
+                    idempotency_key=reserve_key(payout.pk),
+                    kind=ENTRY_KIND,
+                    postings=_reserve_postings(items),
+                    occurred_at=now,
+                    memo=f"Reserved for payout #{payout.pk}",
+                    creator=creators[payout.creator_id],
+                    source_type=SOURCE_TYPE,
+                    source_id=str(payout.pk),
+                )
+            )
+        _check_funds(needed)
+        results = entries_post_bulk(drafts)
+        for payout, result in zip(todo, results, strict=True):
+            payout.reserve_entry = result.entry
+        Payout.objects.bulk_update(todo, ["reserve_entry"], batch_size=1000)
+        entries = []
+        for original in payouts:
+            fresh = locked[original.pk]
+            original.reserve_entry = fresh.reserve_entry
+            entries.append(fresh.reserve_entry)
+        return entries
+
+    return run_in_transaction(work)
+
+
+def payout_settle(*, payout: Payout, actor=None) -> JournalEntry:
+    """Paid: in_payout → payout_clearing (amount - fee, what the creator receives) and
+    payout_fees (fee). Idempotent; refused if the payout was returned or never reserved."""
+
+    def work() -> JournalEntry:
+        locked = _lock_payout(payout)
+        if locked.settle_entry_id is not None:
+            entry = locked.settle_entry
+        else:
+            if locked.return_entry_id is not None:
+                raise ApplicationError(
+                    "payout_already_returned",
+                    f"Payout #{locked.pk} was returned to the creator; it cannot be paid.",
+                    status_code=409,
+                )
+            if locked.reserve_entry_id is None:
+                raise ApplicationError(
+                    "payout_not_reserved",
+                    f"Payout #{locked.pk} has no reserved money to settle.",
+                    status_code=409,
+                )
+            items = _items(locked)
+            fee = locked.fee_minor
+            if fee < 0 or fee >= locked.amount_minor:
+                raise ApplicationError(
+                    "invalid_fee", f"Fee {fee} does not fit amount {locked.amount_minor}."
+                )
+            currency = locked.currency_id
+            postings = [PostingSpec(item.in_payout_account, item.amount_minor) for item in items]
+            postings.append(
+                PostingSpec(
+                    network_account(AccountKind.PAYOUT_CLEARING, currency),
+                    -(locked.amount_minor - fee),
+                )
+            )
+            if fee:
+                postings.append(
+                    PostingSpec(network_account(AccountKind.PAYOUT_FEES, currency), -fee)
+                )
+            entry = _post(
+                locked,
+                settle_key(locked.pk),
+                _merged(postings),
+                f"Payout #{locked.pk} paid",
+                actor,
+            )
+            locked.settle_entry = entry
+            locked.save(update_fields=["settle_entry"])
+        payout.settle_entry = entry
+        return entry
+
+    return run_in_transaction(work)
+
+
+def payout_return(*, payout: Payout, reason: str, actor=None) -> JournalEntry:
+    """Failed or cancelled: in_payout → available for every item. Idempotent; refused if the
+    payout was settled (paid) or never reserved."""
+
+    def work() -> JournalEntry:
+        locked = _lock_payout(payout)
+        if locked.return_entry_id is not None:
+            entry = locked.return_entry
+        else:
+            if locked.settle_entry_id is not None:
+                raise ApplicationError(
+                    "payout_already_settled",
+                    f"Payout #{locked.pk} was paid; its money cannot be returned.",
+                    status_code=409,
+                )
+            if locked.reserve_entry_id is None:
+                raise ApplicationError(
+                    "payout_not_reserved",
+                    f"Payout #{locked.pk} has no reserved money to return.",
+                    status_code=409,
+                )
+            items = _items(locked)
+            postings: list[PostingSpec] = []
+            for item in items:
+                postings.append(PostingSpec(item.in_payout_account, item.amount_minor))
+                postings.append(PostingSpec(item.available_account, -item.amount_minor))
+            memo = f"Payout #{locked.pk} returned" + (f": {reason}" if reason else "")
+            entry = _post(locked, return_key(locked.pk), _merged(postings), memo, actor)
+            locked.return_entry = entry
+            locked.save(update_fields=["return_entry"])
+        payout.return_entry = entry
+        return entry
+
+    return run_in_transaction(work)
+
+
+__all__ = [
+    "payout_reserve",
+    "payout_return",
+    "payout_settle",
+    "payouts_reserve_bulk",
+    "reserve_key",
+    "return_key",
+    "settle_key",
+]
