@@ -188,3 +188,87 @@ def test_wrong_password_shows_error_and_does_not_sign_in(page):
     # Not signed in: the dashboard still sends the browser to the login page.
     page.goto("/overview/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/overview/"))
+
+
+def _post_signed(url: str, payload: dict, secret: str) -> tuple[int, dict]:
+    """A platform sends a signed event to the live server over real HTTP."""
+    import hashlib
+    import hmac
+    import json
+    import urllib.error
+    import urllib.request
+
+    body = json.dumps(payload).encode()
+    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(  # noqa: S310 (the live server on 127.0.0.1)
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "X-FANZ-Signature": signature},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (127.0.0.1)
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_finance_follows_a_platform_event_and_replays_a_failed_one(page, live_server):
+    """A platform posts a signed tip and a refund larger than it over HTTP; finance sees both
+    on the Webhook events screen, the tip processed into the ledger, the refund failed with
+    its reason, and replays it (audited)."""
+    from datetime import UTC, datetime
+
+    from apps.audit.models import AuditEvent
+    from apps.platforms.models import Platform
+    from apps.platforms.services import platform_webhook_secret_rotate
+    from tests.factories import make_creator
+
+    secret = "e2e-webhook-secret-0123456789abcdef"
+    boyfanz = Platform.objects.get(slug="boyfanz")
+    platform_webhook_secret_rotate(platform=boyfanz, actor=None, secret=secret)
+    creator = make_creator(platforms=("boyfanz",), display_name="Browser Creator")
+    external = creator.platform_accounts.get().external_id
+    url = f"{live_server.url}/api/integrations/webhooks/boyfanz"
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    tip = {
+        "id": "evt_e2e_tip",
+        "event": "tip_sent",
+        "platform": "boyfanz",
+        "created_at": now,
+        "data": {
+            "transactionId": "tx_e2e",
+            "creatorId": external,
+            "amount": "19.99",
+            "currency": "USD",
+        },
+    }
+    refund = {
+        "id": "evt_e2e_refund",
+        "event": "refund_issued",
+        "platform": "boyfanz",
+        "created_at": now,
+        "data": {"transactionId": "tx_e2e", "amount": "50.00", "currency": "USD"},
+    }
+    assert _post_signed(url, tip, secret)[0] == 202
+    assert _post_signed(url, refund, secret)[0] == 202
+    assert _post_signed(url, tip, "forged-secret-forged-secret-0000")[0] == 401
+
+    finance = make_user(Role.FINANCE, email="finance@example.test")
+    _sign_in(page, finance.email)
+    page.locator("input[name=code]").fill(_code(finance.totp))
+    page.get_by_role("button", name="Sign In").click()
+    expect(page).to_have_url(re.compile(r"/overview/$"))
+
+    _side_nav(page).get_by_role("link", name="Webhook events").click()
+    expect(page).to_have_url(re.compile(r"/integrations/events/"))
+    expect(page.get_by_text("evt_e2e_tip")).to_be_visible()
+    expect(page.get_by_text("evt_e2e_refund")).to_be_visible()
+    page.screenshot(path=_artifact("webhook-events.png"), full_page=True)
+
+    page.get_by_text("evt_e2e_refund").click()
+    expect(page.get_by_text("refund_exceeds_original").first).to_be_visible()
+    page.get_by_test_id("replay").click()
+    expect(page.get_by_text(re.compile("replay", re.I)).first).to_be_visible()
+    assert AuditEvent.objects.filter(action__icontains="replay").count() == 1
+    page.screenshot(path=_artifact("webhook-event-replayed.png"), full_page=True)
