@@ -220,12 +220,19 @@ def test_finance_follows_a_platform_event_and_replays_a_failed_one(page, live_se
     from datetime import UTC, datetime
 
     from apps.audit.models import AuditEvent
+    from apps.core.currencies import ISO_4217
+    from apps.core.models import Currency
     from apps.platforms.models import Platform
     from apps.platforms.services import platform_webhook_secret_rotate
     from tests.factories import make_creator
 
+    # A transactional test before this one may have flushed the reference data.
+    for code, name, exponent in ISO_4217:
+        Currency.objects.get_or_create(code=code, defaults={"name": name, "exponent": exponent})
+    boyfanz, _ = Platform.objects.get_or_create(
+        slug="boyfanz", defaults={"name": "BoyFanz", "domain": "boyfanz.com"}
+    )
     secret = "e2e-webhook-secret-0123456789abcdef"
-    boyfanz = Platform.objects.get(slug="boyfanz")
     platform_webhook_secret_rotate(platform=boyfanz, actor=None, secret=secret)
     creator = make_creator(platforms=("boyfanz",), display_name="Browser Creator")
     external = creator.platform_accounts.get().external_id
