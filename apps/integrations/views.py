@@ -160,17 +160,29 @@ def earnings_report_list_view(request: HtmxHttpRequest):
 @permission_required("integrations.change_earningsreport", raise_exception=True)
 def earnings_report_resolve_view(request: HtmxHttpRequest, pk: int):
     report = get_object_or_404(earnings_report_list(), pk=pk)
+    return _review(
+        request,
+        lambda note: earnings_report_resolve(report=report, actor=request.user, note=note),
+        back="integrations:earnings_reports",
+        missing_note="Say what was found: the note is kept in the audit log.",
+        done=f"Report #{report.pk} marked resolved.",
+    )
+
+
+def _review(request, action, *, back: str, missing_note: str, done: str):
+    """A staff review with a note (resolve, acknowledge, release): the note is required and
+    kept in the audit log by the service; a refusal is shown, not raised."""
     form = ReviewNoteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Say what was found: the note is kept in the audit log.")
-        return redirect("integrations:earnings_reports")
+        messages.error(request, missing_note)
+        return redirect(back)
     try:
-        earnings_report_resolve(report=report, actor=request.user, note=form.cleaned_data["note"])
+        action(form.cleaned_data["note"])
     except ApplicationError as error:
         messages.error(request, error.detail)
     else:
-        messages.success(request, f"Report #{report.pk} marked resolved.")
-    return redirect("integrations:earnings_reports")
+        messages.success(request, done)
+    return redirect(back)
 
 
 # --- security events -----------------------------------------------------------------------
@@ -199,17 +211,13 @@ def security_event_list_view(request: HtmxHttpRequest):
 @permission_required("audit.acknowledge_securityevent", raise_exception=True)
 def security_event_acknowledge_view(request: HtmxHttpRequest, pk: int):
     event = get_object_or_404(security_event_list(), pk=pk)
-    form = ReviewNoteForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Say what was found: the note is kept in the audit log.")
-        return redirect("integrations:security_events")
-    try:
-        security_event_acknowledge(event=event, actor=request.user, note=form.cleaned_data["note"])
-    except ApplicationError as error:
-        messages.error(request, error.detail)
-    else:
-        messages.success(request, "Security event acknowledged.")
-    return redirect("integrations:security_events")
+    return _review(
+        request,
+        lambda note: security_event_acknowledge(event=event, actor=request.user, note=note),
+        back="integrations:security_events",
+        missing_note="Say what was found: the note is kept in the audit log.",
+        done="Security event acknowledged.",
+    )
 
 
 # --- payout holds --------------------------------------------------------------------------
@@ -238,14 +246,10 @@ def payout_hold_list_view(request: HtmxHttpRequest):
 @permission_required("creators.release_payouthold", raise_exception=True)
 def payout_hold_release_view(request: HtmxHttpRequest, pk: int):
     hold = get_object_or_404(payout_hold_list(), pk=pk)
-    form = ReviewNoteForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Say why the hold is released: the note is kept in the audit log.")
-        return redirect("integrations:payout_holds")
-    try:
-        payout_hold_release(hold=hold, actor=request.user, note=form.cleaned_data["note"])
-    except ApplicationError as error:
-        messages.error(request, error.detail)
-    else:
-        messages.success(request, f"Hold on {hold.creator} released.")
-    return redirect("integrations:payout_holds")
+    return _review(
+        request,
+        lambda note: payout_hold_release(hold=hold, actor=request.user, note=note),
+        back="integrations:payout_holds",
+        missing_note="Say why the hold is released: the note is kept in the audit log.",
+        done=f"Hold on {hold.creator} released.",
+    )
