@@ -787,8 +787,10 @@ def pending_release_due(*, now: datetime | None = None, batch_size: int = 500) -
     while True:
 
         def work() -> int:
+            # of=("self",): lock the lots only. Locking the joined account rows too would make
+            # a second worker skip every lot of the same accounts and stop early.
             lots = list(
-                PendingRelease.objects.select_for_update(skip_locked=True)
+                PendingRelease.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(released_entry__isnull=True, available_at__lte=now, amount__gt=0)
                 .select_related("pending_account", "available_account", "entry")
                 .order_by("available_at")[:batch_size]
