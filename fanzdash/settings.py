@@ -203,6 +203,37 @@ MFA_RECOVERY_CODE_COUNT = 10
 # entries, newest first; older keys still decrypt until `rotate_payout_keys` re-sealed all.
 # Empty: a key generated once into DATA_DIR (development); `check --deploy` warns.
 PAYOUT_ENCRYPTION_KEYS = env.list("PAYOUT_ENCRYPTION_KEYS", default=[])
+# Who sends the money in bank files (apps/payouts/adapters/files, docs/payouts.md). The
+# defaults are the standard example accounts, for the demo only: set them in production.
+PAYOUT_FILES = {
+    "ORIGINATOR_NAME": env.str("PAYOUT_ORIGINATOR_NAME", default="FanzDash Network"),
+    "SEPA_IBAN": env.str("PAYOUT_SEPA_IBAN", default="DE89370400440532013000"),
+    "SEPA_BIC": env.str("PAYOUT_SEPA_BIC", default="COBADEFFXXX"),
+    "ACH_ODFI_ROUTING": env.str("PAYOUT_ACH_ODFI_ROUTING", default="021000021"),
+    "ACH_ODFI_NAME": env.str("PAYOUT_ACH_ODFI_NAME", default="DEMO BANK"),
+    "ACH_COMPANY_ID": env.str("PAYOUT_ACH_COMPANY_ID", default="1234567890"),
+    "ACH_IMMEDIATE_ORIGIN": env.str("PAYOUT_ACH_IMMEDIATE_ORIGIN", default=""),
+    "ACH_SEC_CODE": env.str("PAYOUT_ACH_SEC_CODE", default="PPD"),
+}
+# Batches whose total, converted to USD minor units, is below this are approved on build
+# (recorded as auto-approved, audited). 0 = off: every batch needs a second finance user.
+PAYOUT_AUTO_APPROVE_BELOW_MINOR = env.int("PAYOUT_AUTO_APPROVE_BELOW_MINOR", default=0)
+# Submission (apps/payouts/submission.py): a claimed payout's worker has this long before the
+# beat re-sends it with the same idempotency key; transient processor errors are retried
+# after base * 2^(attempt-1) seconds (capped), at most PAYOUT_SUBMIT_MAX_ATTEMPTS times.
+PAYOUT_SUBMIT_LEASE_SECONDS = env.int("PAYOUT_SUBMIT_LEASE_SECONDS", default=300)
+PAYOUT_SUBMIT_MAX_ATTEMPTS = env.int("PAYOUT_SUBMIT_MAX_ATTEMPTS", default=6)
+PAYOUT_RETRY_BASE_SECONDS = env.int("PAYOUT_RETRY_BASE_SECONDS", default=60)
+PAYOUT_RETRY_MAX_SECONDS = env.int("PAYOUT_RETRY_MAX_SECONDS", default=6 * 3600)
+# The sandbox processor (apps/payouts/adapters/sandbox.py): its callback signing secret
+# (empty: derived from SECRET_KEY), how long a transfer takes to settle, and where it posts
+# the callback (empty: in-process; the demo may set http://127.0.0.1:8000/api/v1/payouts/
+# sandbox/callback). SANDBOX_AUTO_SETTLE=false leaves transfers pending (tests).
+SANDBOX_PROCESSOR_SECRET = env.str("SANDBOX_PROCESSOR_SECRET", default="")
+SANDBOX_SETTLE_DELAY_SECONDS = env.int("SANDBOX_SETTLE_DELAY_SECONDS", default=5)
+SANDBOX_CALLBACK_URL = env.str("SANDBOX_CALLBACK_URL", default="")
+SANDBOX_AUTO_SETTLE = env.bool("SANDBOX_AUTO_SETTLE", default=True)
+SANDBOX_SUBMIT_LATENCY_MS = env.int("SANDBOX_SUBMIT_LATENCY_MS", default=0)
 
 # Webhook secret of every platform that has none of its own (see apps/platforms).
 WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")

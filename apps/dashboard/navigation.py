@@ -24,6 +24,14 @@ STAFF_NAV = [
     NavItem("System health", "dashboard:health", "heart-pulse", "accounts.view_system_health"),
     NavItem("Ledger", "ledger:accounts", "journal-bookmark", "ledger.view_ledger", "finance"),
     NavItem("Trial balance", "ledger:trial_balance", "calculator", "ledger.view_ledger", "finance"),
+    NavItem("Payouts", "payouts:batch_list", "bank2", "payouts.view_payoutbatch", "finance"),
+    NavItem(
+        "Verify payout methods",
+        "payouts:methods_verify_list",
+        "patch-check",
+        "payouts.verify_payoutmethod",
+        "finance",
+    ),
     NavItem(
         "Earnings reports",
         "integrations:earnings_reports",
@@ -51,5 +59,6 @@ STAFF_NAV = [
 
 CREATOR_NAV = [
     NavItem("My earnings", "earnings:home", "cash-coin"),
+    NavItem("My payouts", "payouts:me", "bank"),
     NavItem("My account", "dashboard:creator_home", "person-badge"),
 ]

@@ -7,7 +7,8 @@ in the list unseals, so a rotation is: put a new key first, deploy, run
 old key. Each sealed value keeps the id of its key beside it (``PayoutMethod.key_id``).
 
 The cipher is AES-256-GCM (``cryptography``): a fresh 96-bit nonce per seal, and the key id
-bound in as associated data, so a token presented under another key id is refused as tampered.
+and a context (the owning creator) bound in as associated data, so a token presented under
+another key id, or copied into another creator's row, is refused as tampered.
 
 Without the variable (development, tests) one key is generated once per installation into
 ``DATA_DIR/payout_encryption_key`` (like SECRET_KEY's ``DATA_DIR/secret_key``); ``check
@@ -32,7 +33,7 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-TOKEN_VERSION = "v1"
+TOKEN_VERSION = "v1"  # noqa: S105  (a format marker, not a secret)
 NONCE_BYTES = 12
 KEY_BYTES = 32
 KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
@@ -149,13 +150,15 @@ def current_key_id() -> str:
     return keyring().current_key_id
 
 
-def _aad(key_id: str) -> bytes:
-    return _AAD_PREFIX + key_id.encode()
+def _aad(key_id: str, context: str) -> bytes:
+    return _AAD_PREFIX + key_id.encode() + b"|" + context.encode()
 
 
-def seal(details: dict) -> tuple[str, str]:
+def seal(details: dict, *, context: str = "") -> tuple[str, str]:
     """Encrypt ``details`` (a JSON-serialisable dict) under the newest key.
 
+    ``context`` (e.g. ``"creator:42"``) is bound to the token: unsealing needs the same one,
+    so a token copied into another creator's row is refused rather than read.
     Returns ``(token, key_id)``; store both (``details_encrypted``, ``key_id``)."""
     if not isinstance(details, dict):
         raise TypeError("seal() takes a dict of details")
@@ -163,13 +166,13 @@ def seal(details: dict) -> tuple[str, str]:
     key_id = ring.current_key_id
     plaintext = json.dumps(details, sort_keys=True, separators=(",", ":")).encode()
     nonce = os.urandom(NONCE_BYTES)
-    ciphertext = AESGCM(ring.key(key_id)).encrypt(nonce, plaintext, _aad(key_id))
+    ciphertext = AESGCM(ring.key(key_id)).encrypt(nonce, plaintext, _aad(key_id, context))
     token = f"{TOKEN_VERSION}.{base64.urlsafe_b64encode(nonce + ciphertext).decode()}"
     return token, key_id
 
 
-def unseal(token: str, key_id: str) -> dict:
-    """Decrypt a token sealed by :func:`seal` under ``key_id``.
+def unseal(token: str, key_id: str, *, context: str = "") -> dict:
+    """Decrypt a token sealed by :func:`seal` under ``key_id`` with the same ``context``.
 
     UnknownKeyError when that key is not configured; TamperedTokenError when the token was
     altered or does not belong to that key."""
@@ -185,11 +188,11 @@ def unseal(token: str, key_id: str) -> dict:
         raise TamperedTokenError("Sealed payout details are truncated.")
     nonce, ciphertext = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
     try:
-        plaintext = AESGCM(key).decrypt(nonce, ciphertext, _aad(key_id))
+        plaintext = AESGCM(key).decrypt(nonce, ciphertext, _aad(key_id, context))
     except InvalidTag:
         raise TamperedTokenError(
-            "Sealed payout details failed their integrity check (altered, or not sealed "
-            f"with key {key_id!r})."
+            "Sealed payout details failed their integrity check (altered, moved from "
+            f"another row, or not sealed with key {key_id!r})."
         ) from None
     return json.loads(plaintext)
 

@@ -20,13 +20,15 @@ from apps.core.exceptions import ApplicationError
 from .models import FxRate
 
 PIVOT = "USD"
-PRECISION = 40  # significant digits: far beyond any amount × rate we hold
+PRECISION = 40  # significant digits: far beyond any amount times rate we hold
 
 
 class FxTable:
     """The rates in force at one instant, loaded in one query; convert many amounts with it."""
 
-    def __init__(self, at: datetime | None = None, rates: dict[tuple[str, str], Decimal] | None = None):
+    def __init__(
+        self, at: datetime | None = None, rates: dict[tuple[str, str], Decimal] | None = None
+    ):
         self.at = at or timezone.now()
         if rates is None:
             rates = {}
@@ -72,7 +74,9 @@ class FxTable:
             target_minor = (major * rate).scaleb(currency_exponent(target))
             return int(target_minor.to_integral_value(rounding=rounding))
 
-    def convert_to_asset(self, amount_minor: int, source: str, asset: str) -> tuple[Decimal, Decimal]:
+    def convert_to_asset(
+        self, amount_minor: int, source: str, asset: str
+    ) -> tuple[Decimal, Decimal]:
         """A fiat amount as a crypto ``asset`` quantity (12 decimals, rounded down) and the
         rate used (asset units per one ``source`` unit)."""
         rate = self.rate(source, asset)

@@ -26,7 +26,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from django.db.models import Sum
+from django.db import connection
+from django.db.models import CharField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from apps.core.exceptions import ApplicationError
@@ -201,10 +203,57 @@ def payout_reserve(*, payout: Payout, actor=None) -> JournalEntry:
     return run_in_transaction(work)
 
 
+def _reserve_many(
+    todo: list[Payout], items_by_payout: dict[int, list[PayoutItem]], creators: dict
+) -> None:
+    """Check funds for, post and record the reservations of ``todo`` (inside a transaction,
+    the payout rows locked or created by it): one set-based post, one UPDATE."""
+    needed: dict[int, int] = defaultdict(int)
+    drafts: list[EntryDraft] = []
+    now = timezone.now()
+    for payout in todo:
+        items = items_by_payout.get(payout.pk, [])
+        if not items or sum(i.amount_minor for i in items) != payout.amount_minor:
+            raise ApplicationError(
+                "payout_items_mismatch",
+                f"The items of payout #{payout.pk} do not add up to its amount.",
+                status_code=409,
+            )
+        if payout.state != Payout.State.PENDING:
+            raise ApplicationError(
+                "payout_closed", f"Payout #{payout.pk} is {payout.state}.", status_code=409
+            )
+        for account_id, amount in _required_by_account(items).items():
+            needed[account_id] += amount
+        drafts.append(
+            EntryDraft(
+                idempotency_key=reserve_key(payout.pk),
+                kind=ENTRY_KIND,
+                postings=_reserve_postings(items),
+                occurred_at=now,
+                memo=f"Reserved for payout #{payout.pk}",
+                creator=creators[payout.creator_id],
+                source_type=SOURCE_TYPE,
+                source_id=str(payout.pk),
+            )
+        )
+    if not drafts:
+        return
+    _check_funds(needed)
+    results = entries_post_bulk(drafts)
+    for payout, result in zip(todo, results, strict=True):
+        payout.reserve_entry = result.entry
+    # One statement: each payout finds its entry by key (unique index).
+    key = Concat(Value("payout:"), Cast(OuterRef("pk"), CharField()), Value(":reserve"))
+    Payout.objects.filter(pk__in=[p.pk for p in todo], reserve_entry__isnull=True).update(
+        reserve_entry=Subquery(JournalEntry.objects.filter(idempotency_key=key).values("pk")[:1])
+    )
+
+
 def payouts_reserve_bulk(payouts: Sequence[Payout]) -> list[JournalEntry]:
-    """``payout_reserve`` for many new payouts at once (batch builds): one lock of all
-    payout rows and balance counters, one set-based ``entries_post_bulk``; all or nothing.
-    The payouts' items must be saved; ``payout.items`` may be prefetched."""
+    """``payout_reserve`` for many payouts at once: one lock of all payout rows and balance
+    counters, one set-based ``entries_post_bulk``; all or nothing. Payouts already reserved
+    return their entry."""
     payouts = list(payouts)
     if not payouts:
         return []
@@ -223,40 +272,7 @@ def payouts_reserve_bulk(payouts: Sequence[Payout]) -> list[JournalEntry]:
         ):
             items_by_payout[item.payout_id].append(item)
         todo = [locked[pk] for pk in ids if locked[pk].reserve_entry_id is None]
-        needed: dict[int, int] = defaultdict(int)
-        drafts: list[EntryDraft] = []
-        now = timezone.now()
-        for payout in todo:
-            items = items_by_payout.get(payout.pk, [])
-            if not items or sum(i.amount_minor for i in items) != payout.amount_minor:
-                raise ApplicationError(
-                    "payout_items_mismatch",
-                    f"The items of payout #{payout.pk} do not add up to its amount.",
-                    status_code=409,
-                )
-            if payout.state != Payout.State.PENDING:
-                raise ApplicationError(
-                    "payout_closed", f"Payout #{payout.pk} is {payout.state}.", status_code=409
-                )
-            for account_id, amount in _required_by_account(items).items():
-                needed[account_id] += amount
-            drafts.append(
-                EntryDraft(
-                    idempotency_key=reserve_key(payout.pk),
-                    kind=ENTRY_KIND,
-                    postings=_reserve_postings(items),
-                    occurred_at=now,
-                    memo=f"Reserved for payout #{payout.pk}",
-                    creator=creators[payout.creator_id],
-                    source_type=SOURCE_TYPE,
-                    source_id=str(payout.pk),
-                )
-            )
-        _check_funds(needed)
-        results = entries_post_bulk(drafts)
-        for payout, result in zip(todo, results, strict=True):
-            payout.reserve_entry = result.entry
-        Payout.objects.bulk_update(todo, ["reserve_entry"], batch_size=1000)
+        _reserve_many(todo, items_by_payout, creators)
         entries = []
         for original in payouts:
             fresh = locked[original.pk]
@@ -265,6 +281,20 @@ def payouts_reserve_bulk(payouts: Sequence[Payout]) -> list[JournalEntry]:
         return entries
 
     return run_in_transaction(work)
+
+
+def payouts_reserve_new(payouts: Sequence[Payout], items: Sequence[PayoutItem]) -> None:
+    """The reservations of payouts this transaction has just inserted (batch builds): no
+    re-read, nobody else can see them yet. ``items`` carry ``available_account`` and
+    ``in_payout_account`` (instances, or stubs with ``pk`` and ``currency_id``), and each
+    payout its ``creator``. Must run inside the transaction that created them."""
+    if not connection.in_atomic_block:
+        raise ApplicationError("transaction_required", "Reserve new payouts in their transaction.")
+    items_by_payout: dict[int, list[PayoutItem]] = defaultdict(list)
+    for item in items:
+        items_by_payout[item.payout_id].append(item)
+    payouts = list(payouts)
+    _reserve_many(payouts, items_by_payout, {p.creator_id: p.creator for p in payouts})
 
 
 def payout_settle(*, payout: Payout, actor=None) -> JournalEntry:
@@ -357,11 +387,78 @@ def payout_return(*, payout: Payout, reason: str, actor=None) -> JournalEntry:
     return run_in_transaction(work)
 
 
+def payouts_return_bulk(payouts: Sequence[Payout], *, reason: str) -> int:
+    """``payout_return`` for many payouts at once (a cancelled batch): rows locked in id
+    order, one set-based post, one UPDATE; all or nothing. Payouts already returned are left
+    as they are; a settled or unreserved one refuses the whole call. Returns how many were
+    returned now."""
+    ids = sorted({p.pk for p in payouts})
+    if not ids:
+        return 0
+
+    def work() -> int:
+        locked = list(Payout.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        todo = [p for p in locked if p.return_entry_id is None]
+        for payout in todo:
+            if payout.settle_entry_id is not None:
+                raise ApplicationError(
+                    "payout_already_settled",
+                    f"Payout #{payout.pk} was paid; its money cannot be returned.",
+                    status_code=409,
+                )
+            if payout.reserve_entry_id is None:
+                raise ApplicationError(
+                    "payout_not_reserved",
+                    f"Payout #{payout.pk} has no reserved money to return.",
+                    status_code=409,
+                )
+        if not todo:
+            return 0
+        creators = Creator.objects.in_bulk({p.creator_id for p in todo})
+        items_by_payout: dict[int, list[PayoutItem]] = defaultdict(list)
+        for item in (
+            PayoutItem.objects.filter(payout_id__in=[p.pk for p in todo])
+            .select_related("available_account", "in_payout_account")
+            .order_by("id")
+        ):
+            items_by_payout[item.payout_id].append(item)
+        now = timezone.now()
+        memo_reason = f": {reason}" if reason else ""
+        drafts = []
+        for payout in todo:
+            postings: list[PostingSpec] = []
+            for item in items_by_payout.get(payout.pk, []):
+                postings.append(PostingSpec(item.in_payout_account, item.amount_minor))
+                postings.append(PostingSpec(item.available_account, -item.amount_minor))
+            drafts.append(
+                EntryDraft(
+                    idempotency_key=return_key(payout.pk),
+                    kind=ENTRY_KIND,
+                    postings=_merged(postings),
+                    occurred_at=now,
+                    memo=f"Payout #{payout.pk} returned{memo_reason}"[:500],
+                    creator=creators[payout.creator_id],
+                    source_type=SOURCE_TYPE,
+                    source_id=str(payout.pk),
+                )
+            )
+        entries_post_bulk(drafts)
+        key = Concat(Value("payout:"), Cast(OuterRef("pk"), CharField()), Value(":return"))
+        Payout.objects.filter(pk__in=[p.pk for p in todo]).update(
+            return_entry=Subquery(JournalEntry.objects.filter(idempotency_key=key).values("pk")[:1])
+        )
+        return len(todo)
+
+    return run_in_transaction(work)
+
+
 __all__ = [
     "payout_reserve",
     "payout_return",
     "payout_settle",
     "payouts_reserve_bulk",
+    "payouts_reserve_new",
+    "payouts_return_bulk",
     "reserve_key",
     "return_key",
     "settle_key",

@@ -20,8 +20,11 @@ from apps.audit.services import audit_record
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
 from apps.creators.models import Creator
+from apps.ledger.services import run_in_transaction
 
 from . import crypto
+from .batches import payout_batch_build_instant
+from .eligibility import creator_payout_eligibility
 from .models import (
     Payout,
     PayoutBatch,
@@ -38,6 +41,11 @@ MAX_METHODS_PER_CREATOR = 20
 MAX_MINOR = 2**62 - 1
 
 OPEN_PAYOUT_STATES = (Payout.State.PENDING, Payout.State.SUBMITTED)
+
+
+def details_context(creator_id: int) -> str:
+    """What a method's sealed details are bound to: its creator (see crypto.seal)."""
+    return f"creator:{creator_id}"
 
 
 def _snapshot(method: PayoutMethod) -> dict:
@@ -116,7 +124,7 @@ def payout_method_add(
             f"At most {MAX_METHODS_PER_CREATOR} payout methods; disable one you no longer use.",
         )
     has_default = PayoutMethod.objects.filter(creator=creator, is_default=True).exists()
-    token, key_id = crypto.seal(result.cleaned)
+    token, key_id = crypto.seal(result.cleaned, context=details_context(creator.pk))
     method = PayoutMethod.objects.create(
         creator=creator,
         processor=processor,
@@ -254,7 +262,15 @@ def payout_method_details(method: PayoutMethod) -> dict:
     """The decrypted details of ``method`` (the fields ``validation.py`` cleaned, e.g.
     ``{"account_holder", "iban", "bic"}``). For settlement adapters and bank files only:
     never render them in a page, a log line or an audit event."""
-    return crypto.unseal(method.details_encrypted, method.key_id)
+    try:
+        return crypto.unseal(
+            method.details_encrypted, method.key_id, context=details_context(method.creator_id)
+        )
+    except crypto.TamperedTokenError:
+        # Details sealed without a context (test fixtures that call crypto.seal directly) are
+        # still read; `rotate_payout_keys` binds them. A token bound to another creator fails
+        # both ways: only code holding the key can make a context-free one.
+        return crypto.unseal(method.details_encrypted, method.key_id)
 
 
 @dataclass
@@ -287,11 +303,13 @@ def payout_methods_reseal(*, batch_size: int = 500, actor=None) -> ResealCounts:
             changed = []
             for row in rows:
                 try:
-                    details = crypto.unseal(row.details_encrypted, row.key_id)
+                    details = payout_method_details(row)
                 except crypto.SealError:
                     counts.unreadable += 1
                     continue
-                row.details_encrypted, row.key_id = crypto.seal(details)
+                row.details_encrypted, row.key_id = crypto.seal(
+                    details, context=details_context(row.creator_id)
+                )
                 row.updated_at = timezone.now()
                 changed.append(row)
             if changed:
@@ -414,22 +432,37 @@ def instant_payout_refusal(method: PayoutMethod) -> str | None:
     return None
 
 
-def _instant_batch_builder():
-    """H5a's one-payout batch builder, when it is there (``apps.payouts.batches``)."""
-    try:
-        from . import batches
-    except ImportError:
-        return None
-    for name in ("payout_batch_build_instant", "instant_batch_build", "payout_instant_build"):
-        builder = getattr(batches, name, None)
-        if callable(builder):
-            return builder
-    return None
+def eligibility_reason_for_creator(reason: dict, creator: Creator, method) -> str:
+    """An eligibility reason (``{"code", "message"}``) as told to the creator; staff read the
+    same codes in their own words. A hold's internal reason is not shown to the creator."""
+    code = reason.get("code")
+    if code == "creator_not_active":
+        return f"Your account is {creator.get_status_display().lower()}: payouts are paused."
+    if code == "age_verification_missing":
+        return "Your age has not been verified yet: complete the age verification to be paid."
+    if code == "age_verification_expired":
+        return "Your age verification has expired: please verify again to be paid."
+    if code == "no_payout_method":
+        return "Add a payout method so we know where to pay you."
+    if code == "payout_method_not_verified" and method is not None:
+        if method.status == PayoutMethod.Status.NEEDS_ATTENTION:
+            return "Your payout method needs attention: " + (
+                method.attention_reason or "the last payout to it failed."
+            )
+        if method.status == PayoutMethod.Status.UNVERIFIED:
+            return "Your payout method is waiting to be verified by our team."
+        return "Your default payout method is disabled: choose another one."
+    if code == "payout_hold":
+        return "Your payouts are on hold while our team reviews your account."
+    if code == "open_payout":
+        return "A payout to you is already on its way."
+    return reason.get("message", "")
 
 
 def instant_payout_request(*, creator: Creator, method: PayoutMethod, actor) -> PayoutBatch:
-    """Pay the creator's available balance to ``method`` now (crypto and Paxum only): a
-    one-payout batch with source ``instant``, which then follows the usual approval."""
+    """Pay what the creator may be paid now to ``method`` (crypto and Paxum only): a
+    one-payout batch with source ``instant`` (``batches.payout_batch_build_instant``), which
+    then follows the usual approval. Refused with the reasons in the creator's words."""
     _ensure_own(creator, actor)
     if method.creator_id != creator.pk:
         raise ApplicationError(
@@ -438,19 +471,31 @@ def instant_payout_request(*, creator: Creator, method: PayoutMethod, actor) -> 
     refusal = instant_payout_refusal(method)
     if refusal:
         raise ApplicationError("instant_not_allowed", refusal)
-    builder = _instant_batch_builder()
-    if builder is None:
-        raise ApplicationError(
-            "instant_unavailable",
-            "Instant payouts are not switched on yet; your balance will be paid on schedule.",
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        )
-    with transaction.atomic():
-        batch = builder(creator=creator, method=method, actor=actor)
+
+    def work() -> PayoutBatch:
+        batch = payout_batch_build_instant(creator=creator, method=method, actor=actor)
         audit_record(
             actor=actor,
             action="payout.instant_requested",
             target=method,
-            after={"batch": getattr(batch, "pk", None), "processor": method.processor.code},
+            after={
+                "batch": batch.pk,
+                "processor": method.processor.code,
+                "amount_minor": batch.total_minor,
+                "currency": batch.currency_id,
+            },
         )
-    return batch
+        return batch
+
+    try:
+        return run_in_transaction(work)
+    except ApplicationError as error:
+        if error.code != "not_eligible":
+            raise
+        result = creator_payout_eligibility(creator, require_due=False, method=method)
+        words = " ".join(
+            eligibility_reason_for_creator(reason, creator, method) for reason in result.reasons
+        )
+        raise ApplicationError(
+            "not_eligible", words or "Nothing can be paid now.", status_code=409
+        ) from None

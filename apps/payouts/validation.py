@@ -11,7 +11,8 @@ Nothing here touches the database.
   and SegWit ``bc1`` addresses in bech32 (version 0) or bech32m (version 1 and up), BIP-173/350.
 - Ethereum and ERC-20 tokens (ETH, USDT, USDC): ``0x`` + 40 hex digits; a mixed-case address
   must carry a valid EIP-55 checksum (Keccak-256 from ``pycryptodome``).
-- Paxum, Payoneer, Wise, ePayService: an email address (Wise also the account holder's name).
+- Paxum, Payoneer, ePayService: an email address; Wise: the holder's name and an email
+  and/or an IBAN.
 - Check: a postal address.
 """
 
@@ -439,8 +440,25 @@ def _validate_epayservice(details: dict, result: DetailsResult) -> None:
 
 
 def _validate_wise(details: dict, result: DetailsResult) -> None:
+    """A Wise recipient: the holder's name and an email, an IBAN, or both (an IBAN is paid
+    to directly; email only, and Wise asks the creator for their bank details)."""
     _required_text(details, result, "account_holder", "account holder's name")
-    _validate_email_account(details, result, "Wise")
+    has_iban = bool(_text(details, "iban"))
+    if _text(details, "email") or not has_iban:
+        _validate_email_account(details, result, "Wise")
+    if has_iban:
+        iban, error = iban_clean(_text(details, "iban"))
+        if error:
+            result.add("iban", error)
+        else:
+            result.cleaned["iban"] = iban
+        bic_text = _text(details, "bic")
+        if bic_text:
+            bic, error = bic_clean(bic_text)
+            if error:
+                result.add("bic", error)
+            else:
+                result.cleaned["bic"] = bic
 
 
 # --- paper check -----------------------------------------------------------------------
@@ -545,6 +563,8 @@ def payout_details_hint(method_type: str, cleaned: dict) -> str:
     if method_type == MethodType.CRYPTO:
         address = cleaned["address"]
         return f"{cleaned['asset']} {address[:6]}…{_last(address)}"
+    if method_type == MethodType.WISE and "email" not in cleaned:
+        return f"Wise IBAN {cleaned['iban'][:4]} …{_last(cleaned['iban'])}"
     if method_type in {
         MethodType.PAXUM,
         MethodType.PAYONEER,

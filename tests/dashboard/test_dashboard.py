@@ -21,6 +21,8 @@ def test_navigation_follows_role(users_by_role, client_for):
             "System health",
             "Ledger",
             "Trial balance",
+            "Payouts",
+            "Verify payout methods",
             "Earnings reports",
             "Users & roles",
             "Audit log",
@@ -34,12 +36,16 @@ def test_navigation_follows_role(users_by_role, client_for):
             "System health",
             "Ledger",
             "Trial balance",
+            "Payouts",
+            "Verify payout methods",
             "Earnings reports",
             "Scheduled tasks",
         ],
         Role.COMPLIANCE: [
             *everyone,
             "Payout holds",
+            "Payouts",
+            "Verify payout methods",
             "Users & roles",
             "Audit log",
             "Security events",
@@ -50,7 +56,7 @@ def test_navigation_follows_role(users_by_role, client_for):
         response = client_for(users_by_role[role]).get(reverse("dashboard:overview"))
         assert _nav_labels(response) == labels, role
     creator = client_for(users_by_role[Role.CREATOR]).get(reverse("dashboard:creator_home"))
-    assert _nav_labels(creator) == ["My earnings", "My account"]
+    assert _nav_labels(creator) == ["My earnings", "My payouts", "My account"]
     assert b"Django admin" not in creator.content
 
 

@@ -112,19 +112,16 @@ def processor(db):
 @pytest.fixture
 def payable_creator(db, creator_factory):
     """A creator who can be paid: active, age verified for a year, KYC level 2, 100.00 USD
-    available on boyfanz, a verified default sandbox method, a manual schedule (minimum 0)."""
+    available on boyfanz, a verified default sandbox method, a threshold schedule with threshold
+    and minimum 0 (due whenever money is available)."""
 
     def make(amount="100.00", *, currency="USD", kyc_level=2, processor="sandbox", **fields):
-        creator = creator_factory(
-            currency=currency,
-            kyc_level=kyc_level,
-            age_verified_until=timezone.now().date() + timedelta(days=365),
-            **fields,
-        )
+        fields.setdefault("age_verified_until", timezone.now().date() + timedelta(days=365))
+        creator = creator_factory(currency=currency, kyc_level=kyc_level, **fields)
         if amount:
             fund(creator, amount, currency=currency)
         make_method(creator, processor, currency=currency)
-        make_schedule(creator, "manual", minimum_minor=0, currency=currency)
+        make_schedule(creator, "threshold", threshold_minor=0, minimum_minor=0, currency=currency)
         return creator
 
     return make
@@ -162,3 +159,23 @@ def make_payout(creator, amount_minor, *, fee_minor=0, method=None, batch=None, 
     if reserve:
         payout_reserve(payout=payout)
     return payout
+
+
+@pytest.fixture
+def payout_reference_data(db):
+    """Currencies, the core platforms, the seeded processors and demo FX rates, also after a
+    transactional test flushed them (``django_db(transaction=True)``)."""
+    import importlib
+
+    from django.apps import apps
+
+    from apps.core.currencies import ISO_4217
+    from apps.core.models import Currency
+    from apps.platforms.models import Platform
+
+    for code, name, exponent in ISO_4217:
+        Currency.objects.get_or_create(code=code, defaults={"name": name, "exponent": exponent})
+    for slug, name in [("boyfanz", "BoyFanz"), ("girlfanz", "GirlFanz"), ("pupfanz", "PupFanz")]:
+        Platform.objects.get_or_create(slug=slug, defaults={"name": name, "domain": f"{slug}.com"})
+    seed = importlib.import_module("apps.payouts.migrations.0002_h5a_seed_processors")
+    seed.seed(apps, None)

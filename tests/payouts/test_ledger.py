@@ -209,7 +209,7 @@ def test_bulk_reserve_is_all_or_nothing(payable_creator):
     a = make_payout(first, 6000, reserve=False)
     b = make_payout(second, 3000, reserve=False)
     count = JournalEntry.objects.count()
-    with pytest.raises(ApplicationError, match="insufficient|holds"):
+    with pytest.raises(ApplicationError, match="holds"):
         payouts_reserve_bulk([a, b])
     assert JournalEntry.objects.count() == count
     assert available_minor(first) == 10000

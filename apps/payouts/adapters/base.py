@@ -22,9 +22,12 @@ Contract for ``submit`` (what makes "never pay twice" hold):
    write — gets the first transfer back, never a second one.
 2. It never writes to FanzDash's database itself and is never called inside a transaction
    (architecture rule 3); it only returns what the processor said.
-3. It does not raise for a processor's answer: a refusal is ``SubmitResult.failed(code)``;
-   a timeout or a connection error is ``failed("processor_unavailable")`` (transient). An
-   unexpected exception is treated by the caller as ``processor_unavailable`` too.
+3. It does not raise for a processor's answer: a refusal is ``SubmitResult.failed(code)``
+   (``processor_unavailable`` for a processor that said it did not process the request, e.g.
+   a 503). When the outcome is unknown — a timeout, a dropped connection, an answer it cannot
+   read — it returns ``failed("outcome_unknown")``; an unexpected exception is treated by the
+   caller the same way. ``outcome_unknown`` is retried (same key) without ever giving up, so
+   money that may have left is never returned to the creator by a retry limit.
 
 Registering an adapter::
 
@@ -152,6 +155,13 @@ _CODES = [
     FailureCode(
         "processor_unavailable",
         "The payment provider could not be reached; we will try again shortly.",
+        transient=True,
+        flags_method=False,
+    ),
+    FailureCode(
+        "outcome_unknown",
+        "The payment provider did not answer clearly; we are checking with them. Your money "
+        "is safe and nothing will be paid twice.",
         transient=True,
         flags_method=False,
     ),

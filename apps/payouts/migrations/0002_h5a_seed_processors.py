@@ -204,9 +204,18 @@ def seed(apps, schema_editor):
     FxRate = apps.get_model("payouts", "FxRate")
     Currency = apps.get_model("core", "Currency")
     known = set(Currency.objects.values_list("code", flat=True))
-    for code, name, method_type, asset, settlement, file_format, fee, speed, instant, rows in (
-        PROCESSORS
-    ):
+    for (
+        code,
+        name,
+        method_type,
+        asset,
+        settlement,
+        file_format,
+        fee,
+        speed,
+        instant,
+        rows,
+    ) in PROCESSORS:
         processor, _ = Processor.objects.update_or_create(
             code=code,
             defaults={

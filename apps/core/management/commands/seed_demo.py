@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from apps.accounts.demo import demo_password, seed_demo_users
 from apps.integrations.demo import seed_demo_webhooks
 from apps.ledger.demo import seed_demo_network
+from apps.payouts.demo import seed_demo_payouts
 from apps.platforms.models import Platform, PlatformAPIKey
 from apps.platforms.services import platform_api_key_create
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
         logins = seed_demo_users()
         summary = seed_demo_network()
         traffic = seed_demo_webhooks()
+        payouts = seed_demo_payouts()
         write = self.stdout.write
         write(
             f"Demo network: {summary.creators} creators; this run posted {summary.earnings} "
@@ -25,6 +27,11 @@ class Command(BaseCommand):
             f"Demo platform traffic: {traffic.sent} signed webhook events sent, {traffic.stored} "
             f"new, {traffic.duplicates} already stored, {traffic.refused} refused; the worker "
             "processes them (Webhook events in the dashboard)."
+        )
+        write(
+            f"Demo payouts: this run added {payouts.schedules} schedules, {payouts.methods} "
+            f"payout methods ({payouts.verified} verified) and {payouts.holds} holds; "
+            f"{payouts.payable} creators are payable now (Payouts > Build a batch)."
         )
         boyfanz = Platform.objects.filter(slug="boyfanz").first()
         if boyfanz is not None and not PlatformAPIKey.objects.filter(platform=boyfanz).exists():

@@ -161,9 +161,10 @@ _SPACES = re.compile(r"\s+")
 
 def ascii_text(value: str) -> str:
     """Transliterated to ASCII (``Zoë Müller`` -> ``Zoe Muller``), control characters gone."""
-    text = unicodedata.normalize("NFC", str(value or ""))
-    text = unidecode(text)
-    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = str(value or "")
+    if not (text.isascii() and text.isprintable()):  # the common case needs no work
+        text = unidecode(unicodedata.normalize("NFC", text))
+        text = "".join(ch if ch.isprintable() else " " for ch in text)
     return _SPACES.sub(" ", text).strip()
 
 

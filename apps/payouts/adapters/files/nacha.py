@@ -154,7 +154,8 @@ def nacha_check(header: FileHeader, lines: Sequence[FileLine]) -> None:
         amount = check_amount(line)
         if amount > MAX_ENTRY_AMOUNT_MINOR:
             raise FileFormatError(
-                "amount_too_large", f"Payout {line.payout_id}: an ACH entry is at most $99,999,999.99."
+                "amount_too_large",
+                f"Payout {line.payout_id}: an ACH entry is at most $99,999,999.99.",
             )
         _check_routing(line.routing_number, f"Payout {line.payout_id}")
         account = re.sub(r"\s", "", line.account_number or "").upper()
@@ -178,7 +179,9 @@ def nacha_file(
     """The ACH file for ``lines``: one batch of credits per ``max_entries_per_batch`` entries
     (our own cap, well under the format's 7-digit trace sequence), one record per line
     (``\\n``), ending with a newline."""
-    return "\n".join(nacha_records(header, lines, max_entries_per_batch=max_entries_per_batch)) + "\n"
+    return (
+        "\n".join(nacha_records(header, lines, max_entries_per_batch=max_entries_per_batch)) + "\n"
+    )
 
 
 def nacha_records(

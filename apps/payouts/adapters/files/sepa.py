@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -94,6 +95,13 @@ class _Transfer(SepaTransfer):
         for number, node in enumerate(self._xml.iter("PmtInfId"), start=1):
             suffix = f"-{number}"
             node.text = self._fixed_message_id[: MAX_ID_LENGTH - len(suffix)] + suffix
+        if "BIC" not in self._config:
+            # Without our BIC, the EPC guidelines want <Othr><Id>NOTPROVIDED</Id></Othr>
+            # rather than an empty <FinInstnId/>.
+            for institution in self._xml.iter("DbtrAgt"):
+                identification = institution.find("FinInstnId")
+                other = ET.SubElement(identification, "Othr")
+                ET.SubElement(other, "Id").text = "NOTPROVIDED"
 
 
 def sepa_check(header: FileHeader, lines: Sequence[FileLine]) -> None:

@@ -1,0 +1,359 @@
+"""Bank files of a real :class:`~apps.payouts.models.PayoutBatch`: the thin layer between
+the database and the pure formats (``sepa``, ``nacha``, ``paxum``, ``wise``, ``results``).
+
+- :func:`batch_file_build` — the file of a batch in one format (no writes).
+- :func:`batch_file_export` — the same, for an operator: audited (who took a file carrying
+  decrypted account numbers, its SHA-256) with a ``file_exported`` event on every payout.
+- :func:`batch_reconcile` — apply an uploaded result file through
+  ``apps.payouts.submission.payout_mark_paid`` / ``payout_mark_failed``: a payout already
+  settled is skipped and reported, never settled twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.audit.services import audit_record
+from apps.core.exceptions import ApplicationError
+from apps.payouts.adapters.base import ExportedFile, Outcome, ResultLine
+from apps.payouts.models import Payout, PayoutBatch, Processor, ProcessorEvent
+
+from .common import FileHeader, FileLine
+from .nacha import nacha_file
+from .paxum import paxum_csv
+from .results import result_file_parse
+from .sepa import sepa_credit_transfer_xml
+from .wise import wise_csv
+
+FILE_FORMATS = ("sepa", "nacha", "paxum", "wise")
+# Which processors and currencies each format can carry.
+FORMAT_METHOD_TYPES = {
+    "sepa": Processor.MethodType.IBAN,
+    "nacha": Processor.MethodType.US_BANK,
+    "paxum": Processor.MethodType.PAXUM,
+    "wise": Processor.MethodType.WISE,
+}
+FORMAT_CURRENCIES: dict[str, tuple[str, ...] | None] = {
+    "sepa": ("EUR",),
+    "nacha": ("USD",),
+    "paxum": ("USD", "EUR"),
+    "wise": None,  # any currency Wise pays in
+}
+FORMAT_FILES = {
+    "sepa": ("xml", "application/xml"),
+    "nacha": ("ach", "text/plain"),
+    "paxum": ("csv", "text/csv"),
+    "wise": ("csv", "text/csv"),
+}
+EXPORTABLE_STATUSES = (PayoutBatch.Status.APPROVED, PayoutBatch.Status.SUBMITTED)
+# Payouts a file carries: the ones still waiting for their money.
+OPEN_STATES = (Payout.State.PENDING, Payout.State.SUBMITTED)
+SETTLED_STATES = (Payout.State.PAID, Payout.State.FAILED, Payout.State.CANCELLED)
+RESULT_SOURCE = "result_file"
+
+_DEFAULTS = {
+    "ORIGINATOR_NAME": "FanzDash Network",
+    "SEPA_IBAN": "",
+    "SEPA_BIC": "",
+    "ACH_ODFI_ROUTING": "",
+    "ACH_ODFI_NAME": "",
+    "ACH_COMPANY_ID": "",
+    "ACH_IMMEDIATE_ORIGIN": "",
+    "ACH_SEC_CODE": "PPD",
+}
+
+
+_FILE_ID_MODIFIERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def _config() -> dict:
+    return {**_DEFAULTS, **getattr(settings, "PAYOUT_FILES", {})}
+
+
+def batch_message_id(batch: PayoutBatch) -> str:
+    """Unique per batch and stable across exports (the bank's duplicate-file check)."""
+    return f"FANZDASH-B{batch.pk}"
+
+
+def file_format_refusal(batch: PayoutBatch, file_format: str) -> str | None:
+    """Why ``batch`` cannot be exported as ``file_format`` (``None``: it can)."""
+    if file_format not in FILE_FORMATS:
+        return f"Unknown file format {file_format!r}; one of {', '.join(FILE_FORMATS)}."
+    processor = batch.processor
+    if processor.settlement != Processor.Settlement.FILE:
+        return f"{processor.name} is paid through its API, not a file: submit the batch instead."
+    expected = FORMAT_METHOD_TYPES[file_format]
+    if processor.method_type != expected or (
+        processor.file_format and processor.file_format != file_format
+    ):
+        wanted = processor.file_format or "none"
+        return (
+            f"Batch #{batch.pk} is for {processor.name}, whose file format is {wanted}, "
+            f"not {file_format}."
+        )
+    currencies = FORMAT_CURRENCIES[file_format]
+    if currencies is not None and batch.currency_id not in currencies:
+        return (
+            f"A {file_format} file carries {', '.join(currencies)} only; batch #{batch.pk} "
+            f"is in {batch.currency_id}."
+        )
+    return None
+
+
+def file_header_for(batch: PayoutBatch, *, execution_date: date | None = None) -> FileHeader:
+    config = _config()
+    created = batch.approved_at or batch.created_at or timezone.now()
+    return FileHeader(
+        originator_name=config["ORIGINATOR_NAME"],
+        message_id=batch_message_id(batch),
+        execution_date=execution_date or timezone.localdate(),
+        created_at=created.astimezone(timezone.get_current_timezone()).replace(microsecond=0),
+        iban=config["SEPA_IBAN"],
+        bic=config["SEPA_BIC"],
+        ach_odfi_routing=config["ACH_ODFI_ROUTING"],
+        ach_odfi_name=config["ACH_ODFI_NAME"],
+        ach_immediate_origin=config["ACH_IMMEDIATE_ORIGIN"],
+        ach_company_id=config["ACH_COMPANY_ID"],
+        ach_sec_code=config["ACH_SEC_CODE"],
+        # Two batches' files created in the same minute must differ in their file header
+        # (the bank's duplicate check); the same batch's re-export must not.
+        ach_file_id_modifier=_FILE_ID_MODIFIERS[batch.pk % len(_FILE_ID_MODIFIERS)],
+    )
+
+
+def _details(method) -> dict:
+    from apps.payouts.crypto import SealError
+    from apps.payouts.methods import payout_method_details
+
+    try:
+        return payout_method_details(method)
+    except SealError:
+        raise ApplicationError(
+            "unreadable_method_details",
+            f"The details of payout method #{method.pk} cannot be decrypted (a missing or "
+            "rotated-out key); nothing was exported.",
+            status_code=409,
+        ) from None
+
+
+def payout_file_line(payout: Payout) -> FileLine:
+    """One payout as a file line. The amount is what the creator receives (``amount_minor -
+    fee_minor``: the ledger settles the fee to ``payout_fees``)."""
+    details = _details(payout.method)
+    creator = payout.creator
+    name = (
+        details.get("account_holder")
+        or details.get("payee_name")
+        or creator.legal_name
+        or creator.display_name
+    )
+    return FileLine(
+        payout_id=payout.pk,
+        reference=str(payout.idempotency_key),
+        name=name,
+        amount_minor=int(payout.amount_minor) - int(payout.fee_minor),
+        currency=payout.currency_id,
+        iban=details.get("iban", ""),
+        bic=details.get("bic", ""),
+        routing_number=details.get("routing_number", ""),
+        account_number=details.get("account_number", ""),
+        account_type=details.get("account_type", "checking") or "checking",
+        email=details.get("email", ""),
+        description=f"FanzDash payout {payout.pk}",
+    )
+
+
+def batch_file_lines(batch: PayoutBatch) -> list[FileLine]:
+    payouts = (
+        batch.payouts.filter(state__in=OPEN_STATES)
+        .select_related("method", "creator")
+        .order_by("id")
+    )
+    return [payout_file_line(payout) for payout in payouts.iterator(chunk_size=2000)]
+
+
+def _refuse(batch: PayoutBatch, file_format: str) -> None:
+    if batch.status not in EXPORTABLE_STATUSES:
+        raise ApplicationError(
+            "batch_not_exportable",
+            f"Batch #{batch.pk} is {batch.get_status_display().lower()}: only an approved or "
+            "submitted batch has a bank file.",
+            status_code=409,
+        )
+    refusal = file_format_refusal(batch, file_format)
+    if refusal:
+        raise ApplicationError("format_not_for_batch", refusal, status_code=400)
+
+
+def batch_file_build(batch: PayoutBatch, file_format: str) -> ExportedFile:
+    """The ``file_format`` file of ``batch`` (refused with ``ApplicationError`` when the batch
+    is not approved/submitted, the format does not fit its processor or currency, or a line
+    cannot be written). Writes nothing."""
+    _refuse(batch, file_format)
+    lines = batch_file_lines(batch)
+    if not lines:
+        raise ApplicationError(
+            "nothing_to_export", f"Batch #{batch.pk} has no payout waiting to be paid."
+        )
+    if file_format == "sepa":
+        content = sepa_credit_transfer_xml(file_header_for(batch), lines, validate=True)
+    elif file_format == "nacha":
+        content = nacha_file(file_header_for(batch), lines).encode("ascii")
+    elif file_format == "paxum":
+        content = paxum_csv(lines).encode("utf-8")
+    else:
+        content = wise_csv(lines).encode("utf-8")
+    extension, content_type = FORMAT_FILES[file_format]
+    return ExportedFile(
+        filename=f"fanzdash-batch-{batch.pk}-{file_format}.{extension}",
+        content_type=content_type,
+        content=content,
+    )
+
+
+def batch_file_export(*, batch: PayoutBatch, file_format: str, actor) -> ExportedFile:
+    """:func:`batch_file_build` for an operator, audited, with a ``file_exported`` event on
+    each payout it carries (the trail from the earning to the bank file)."""
+    exported = batch_file_build(batch, file_format)
+    digest = hashlib.sha256(exported.content).hexdigest()
+    payout_ids = list(
+        batch.payouts.filter(state__in=OPEN_STATES).order_by("id").values_list("id", flat=True)
+    )
+    payload = {
+        "format": file_format,
+        "filename": exported.filename,
+        "sha256": digest,
+        "message_id": batch_message_id(batch),
+    }
+    with transaction.atomic():
+        ProcessorEvent.objects.bulk_create(
+            [
+                ProcessorEvent(payout_id=pk, kind="file_exported", payload=payload)
+                for pk in payout_ids
+            ],
+            batch_size=1000,
+        )
+        audit_record(
+            actor=actor,
+            action="payout_batch.file_exported",
+            target=batch,
+            after={**payload, "payouts": len(payout_ids), "bytes": len(exported.content)},
+        )
+    return exported
+
+
+# --- result files ----------------------------------------------------------------------
+
+
+def batch_result_lines(batch: PayoutBatch, content: bytes | str) -> list[ResultLine]:
+    keys = dict(batch.payouts.values_list("id", "idempotency_key"))
+    return result_file_parse(content, {pk: str(key) for pk, key in keys.items()})
+
+
+@dataclass
+class ReconcileReport:
+    batch_id: int
+    paid: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (payout id, why)
+
+    def lines(self) -> list[str]:
+        out = [f"payout {pk}: paid" for pk in self.paid]
+        out += [f"payout {pk}: failed ({code})" for pk, code in self.failed]
+        out += [f"payout {pk}: skipped ({why})" for pk, why in self.skipped]
+        out.append(
+            f"batch {self.batch_id}: {len(self.paid)} paid, {len(self.failed)} failed, "
+            f"{len(self.skipped)} skipped"
+        )
+        return out
+
+
+def _mark(line: ResultLine, actor, *, filename: str) -> bool:
+    """Mark one payout; False when it was already settled (by a concurrent upload or an
+    operator) so the services changed nothing."""
+    from apps.payouts.submission import payout_mark_failed, payout_mark_paid
+
+    payload = {"result_file": filename, "reference": line.reference}
+    with transaction.atomic():
+        # The payout's row lock first (the services take the same one, then the batch's):
+        # whoever comes second sees the first one's state, so a payout is reported applied
+        # by exactly one upload.
+        payout = Payout.objects.select_for_update().get(pk=line.payout_id)
+        if payout.state in SETTLED_STATES:
+            return False
+        if line.outcome == Outcome.PAID:
+            payout_mark_paid(
+                payout=payout,
+                actor=actor,
+                reference=line.reference,
+                source=RESULT_SOURCE,
+                payload=payload,
+            )
+        else:
+            payout_mark_failed(
+                payout=payout,
+                actor=actor,
+                code=line.failure_code,
+                reason=line.detail,
+                source=RESULT_SOURCE,
+                payload=payload,
+            )
+    return True
+
+
+def batch_reconcile(
+    *, batch: PayoutBatch, content: bytes | str, actor, filename: str = ""
+) -> ReconcileReport:
+    """Apply a result file to ``batch``. The whole file is checked first (a bad line, a
+    reference of another batch: refused, nothing applied); then each payout is marked paid
+    or failed in its own transaction by the submission services. A payout that is already
+    paid, failed or cancelled is skipped and reported (uploading a file twice settles
+    nothing twice)."""
+    if batch.status not in (PayoutBatch.Status.SUBMITTED, PayoutBatch.Status.SETTLED):
+        raise ApplicationError(
+            "batch_not_submitted",
+            f"Batch #{batch.pk} is {batch.get_status_display().lower()}: only a submitted "
+            "batch's results can be reconciled.",
+            status_code=409,
+        )
+    lines = batch_result_lines(batch, content)
+    states = dict(
+        batch.payouts.filter(pk__in=[line.payout_id for line in lines]).values_list("id", "state")
+    )
+    report = ReconcileReport(batch_id=batch.pk)
+    for line in lines:
+        state = states.get(line.payout_id)
+        if state in SETTLED_STATES:
+            report.skipped.append((line.payout_id, f"already {state}"))
+            continue
+        try:
+            applied = _mark(line, actor, filename=filename)
+        except ApplicationError as error:
+            # Settled meanwhile by someone else (the service re-checks under a row lock), or
+            # a state the service refuses: reported, never applied twice.
+            report.skipped.append((line.payout_id, error.code))
+            continue
+        if not applied:
+            report.skipped.append((line.payout_id, "settled meanwhile"))
+            continue
+        if line.outcome == Outcome.PAID:
+            report.paid.append(line.payout_id)
+        else:
+            report.failed.append((line.payout_id, line.failure_code))
+    audit_record(
+        actor=actor,
+        action="payout_batch.reconciled",
+        target=batch,
+        after={
+            "paid": report.paid,
+            "failed": [pk for pk, _ in report.failed],
+            "skipped": [pk for pk, _ in report.skipped],
+        },
+    )
+    return report

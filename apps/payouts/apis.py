@@ -1,0 +1,326 @@
+"""Payouts API (/api/v1/payouts/): reads of batches and payouts for staff, a creator's payouts
+for staff and platform API keys, and the sandbox processor's signed callback
+(``sandbox_views.py``).
+
+Access: batches need ``payouts.view_payoutbatch`` (super admin, finance, compliance);
+payouts need ``payouts.view_payout`` (those and support). A platform API key reads only
+``/creators/{id}/payouts/`` and ``/{id}/`` for creators with an account on its platform,
+and of each payout only the items taken from its own platform (``items``); the processor
+trail (``events``) is for staff.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.response import Response
+
+from apps.core.api import StandardPagination, error_responses
+from apps.creators.selectors import creator_get_for, principal_platform
+from apps.platforms.authentication import StaffOrPlatformKey
+
+from .models import Payout, PayoutBatch, PayoutItem, ProcessorEvent
+from .serializers import (
+    PayoutBatchDetailSerializer,
+    PayoutBatchSerializer,
+    PayoutDetailSerializer,
+    PayoutSerializer,
+)
+
+TAGS = ["payouts"]
+ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The id.")
+TRAIL_LIMIT = 200
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+def payout_queryset_for(principal) -> QuerySet[Payout]:
+    """The payouts ``principal`` may read, newest first, with what the serializer needs in a
+    constant number of queries. A platform key: payouts with an item from its platform, and
+    only those items; staff: all (the view checks the permission)."""
+    platform = principal_platform(principal)
+    items = PayoutItem.objects.select_related(
+        "available_account__platform", "available_account__currency"
+    ).order_by("id")
+    payouts = Payout.objects.select_related("batch__processor", "currency", "method")
+    if platform is not None:
+        items = items.filter(available_account__platform=platform)
+        payouts = payouts.filter(
+            Exists(
+                PayoutItem.objects.filter(
+                    payout=OuterRef("pk"), available_account__platform=platform
+                )
+            )
+        )
+    return payouts.prefetch_related(
+        Prefetch("items", queryset=items, to_attr="visible_items")
+    ).order_by("-created_at", "-id")
+
+
+def payout_get_for(principal, pk: int) -> Payout:
+    """One payout with its trail (staff only; a key gets an empty one), or 404."""
+    payout = get_object_or_404(payout_queryset_for(principal), pk=pk)
+    if principal_platform(principal) is None:
+        payout.trail = list(
+            ProcessorEvent.objects.filter(payout=payout).order_by("occurred_at", "id")[:TRAIL_LIMIT]
+        )
+    else:
+        payout.trail = []
+    return payout
+
+
+def payout_batch_queryset() -> QuerySet[PayoutBatch]:
+    return PayoutBatch.objects.select_related(
+        "processor", "currency", "built_by", "approved_by"
+    ).order_by("-created_at", "-id")
+
+
+def payout_batch_get(pk: int) -> PayoutBatch:
+    batch = get_object_or_404(payout_batch_queryset(), pk=pk)
+    counts = dict(
+        batch.payouts.order_by()
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .values_list("state", "n")
+    )
+    batch.state_counts = [
+        {"state": state, "count": counts[state]} for state in Payout.State.values if state in counts
+    ]
+    return batch
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+
+class PayoutBatchApiFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=PayoutBatch.Status.choices, help_text="Status.")
+    processor = django_filters.CharFilter(
+        field_name="processor__code", help_text="Processor code (e.g. sandbox, sepa)."
+    )
+    currency = django_filters.CharFilter(method="filter_currency", help_text="ISO 4217 code.")
+
+    class Meta:
+        model = PayoutBatch
+        fields: list[str] = []
+
+    def filter_currency(self, queryset, name, value):
+        return queryset.filter(currency_id=value.strip().upper())
+
+
+class PayoutApiFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=Payout.State.choices, help_text="State.")
+    batch = django_filters.NumberFilter(field_name="batch_id", help_text="Batch id.")
+    creator = django_filters.NumberFilter(field_name="creator_id", help_text="Creator id.")
+    currency = django_filters.CharFilter(method="filter_currency", help_text="ISO 4217 code.")
+
+    class Meta:
+        model = Payout
+        fields: list[str] = []
+
+    def filter_currency(self, queryset, name, value):
+        return queryset.filter(currency_id=value.strip().upper())
+
+
+# --- examples --------------------------------------------------------------------------------
+
+BATCH_EXAMPLE = {
+    "id": 31,
+    "processor": "sandbox",
+    "processorName": "Sandbox processor (demo and tests)",
+    "settlement": "api",
+    "currency": "USD",
+    "status": "submitted",
+    "source": "schedule",
+    "total": "4250.00",
+    "feeTotal": "43.25",
+    "payoutCount": 12,
+    "builtBy": "finance@example.test",
+    "approvedBy": "finance2@example.test",
+    "autoApproved": False,
+    "createdAt": "2026-12-01T08:00:00Z",
+    "approvedAt": "2026-12-01T08:30:00Z",
+    "submittedAt": "2026-12-01T08:31:00Z",
+    "settledAt": None,
+    "cancelledAt": None,
+}
+PAYOUT_EXAMPLE = {
+    "id": 812,
+    "batch": 31,
+    "creator": 42,
+    "processor": "sandbox",
+    "currency": "USD",
+    "amount": "150.00",
+    "fee": "2.50",
+    "state": "failed",
+    "processorReference": "sbx_9c1d2e3f4a5b6c7d8e9f",
+    "failureCode": "account_closed",
+    "failureReason": "The bank says this account is closed. Please add a new payout method.",
+    "attempts": 1,
+    "nextAttemptAt": None,
+    "method": {
+        "id": 7,
+        "hint": "Sandbox demo-0001",
+        "status": "needs_attention",
+        "attentionReason": "The bank says this account is closed. Please add a new payout method.",
+    },
+    "items": [{"platform": "boyfanz", "amount": "150.00"}],
+    "createdAt": "2026-12-01T08:00:00Z",
+    "submittedAt": "2026-12-01T08:31:02Z",
+    "settledAt": "2026-12-01T08:31:09Z",
+}
+EVENT_EXAMPLE = {
+    "kind": "callback",
+    "statusCode": 200,
+    "payload": {"callback_id": "sbxevt_5f0c6f1e", "type": "transfer.failed"},
+    "occurredAt": "2026-12-01T08:31:09Z",
+}
+
+
+def _page(example):
+    return {"count": 1, "next": None, "previous": None, "results": [example]}
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+class PayoutBatchListApi(ListAPIView):
+    permission_classes = [StaffOrPlatformKey]
+    required_permissions = ("payouts.view_payoutbatch",)
+    serializer_class = PayoutBatchSerializer
+    pagination_class = StandardPagination
+    filterset_class = PayoutBatchApiFilter
+    queryset = PayoutBatch.objects.none()  # schema only
+
+    def get_queryset(self):
+        return payout_batch_queryset()
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="payouts_batch_list",
+        summary="List payout batches",
+        description="Newest first, 50 a page (`page_size` up to 200). Needs "
+        "`payouts.view_payoutbatch` (super admin, finance, compliance); platform API keys are "
+        "refused.",
+        responses={200: PayoutBatchSerializer(many=True), **error_responses(400, 401, 403, 429)},
+        examples=[OpenApiExample("A page", value=_page(BATCH_EXAMPLE), response_only=True)],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class PayoutBatchDetailApi(GenericAPIView):
+    permission_classes = [StaffOrPlatformKey]
+    required_permissions = ("payouts.view_payoutbatch",)
+    serializer_class = PayoutBatchDetailSerializer
+    queryset = PayoutBatch.objects.none()
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="payouts_batch_detail",
+        summary="One payout batch, with its payouts counted by state",
+        parameters=[ID],
+        responses={200: PayoutBatchDetailSerializer, **error_responses(401, 403, 404, 429)},
+        examples=[
+            OpenApiExample(
+                "A submitted batch",
+                value={
+                    **BATCH_EXAMPLE,
+                    "states": [{"state": "paid", "count": 10}, {"state": "failed", "count": 2}],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request, pk: int):
+        return Response(PayoutBatchDetailSerializer(payout_batch_get(pk)).data)
+
+
+class PayoutListApi(ListAPIView):
+    permission_classes = [StaffOrPlatformKey]
+    required_permissions = ("payouts.view_payout",)
+    serializer_class = PayoutSerializer
+    pagination_class = StandardPagination
+    filterset_class = PayoutApiFilter
+    queryset = Payout.objects.none()
+
+    def get_queryset(self):
+        return payout_queryset_for(self.request.user)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="payouts_list",
+        summary="List payouts",
+        description="Newest first, 50 a page, filtered by `state`, `batch`, `creator`, "
+        "`currency`. Needs `payouts.view_payout`; platform API keys use "
+        "`/creators/{id}/payouts/`.",
+        responses={200: PayoutSerializer(many=True), **error_responses(400, 401, 403, 429)},
+        examples=[OpenApiExample("A page", value=_page(PAYOUT_EXAMPLE), response_only=True)],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class PayoutDetailApi(GenericAPIView):
+    permission_classes = [StaffOrPlatformKey]
+    required_permissions = ("payouts.view_payout",)
+    platform_key_access = True  # scoped by payout_queryset_for
+    serializer_class = PayoutDetailSerializer
+    queryset = Payout.objects.none()
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="payouts_detail",
+        summary="One payout, with its processor trail",
+        description="A platform API key gets 404 for a payout with nothing from its platform, "
+        "sees only its own platform's items, and no trail.",
+        parameters=[ID],
+        responses={200: PayoutDetailSerializer, **error_responses(401, 403, 404, 429)},
+        examples=[
+            OpenApiExample(
+                "A failed payout",
+                value={**PAYOUT_EXAMPLE, "events": [EVENT_EXAMPLE]},
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request, pk: int):
+        return Response(PayoutDetailSerializer(payout_get_for(request.user, pk)).data)
+
+
+class CreatorPayoutListApi(ListAPIView):
+    permission_classes = [StaffOrPlatformKey]
+    required_permissions = ("payouts.view_payout",)
+    platform_key_access = True  # scoped by creator_get_for + payout_queryset_for
+    serializer_class = PayoutSerializer
+    pagination_class = StandardPagination
+    filterset_class = PayoutApiFilter
+    queryset = Payout.objects.none()
+
+    def get_queryset(self):
+        # 404 for a creator the caller may not see (a key: not on its platform).
+        creator = creator_get_for(self.request.user, self.kwargs["pk"])
+        return payout_queryset_for(self.request.user).filter(creator=creator)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="payouts_creator_list",
+        summary="A creator's payouts",
+        description="Newest first, 50 a page. Staff need `payouts.view_payout`; a platform "
+        "API key reads the creators with an account on its platform (others: 404), their "
+        "payouts that took money from its platform, and only those items. `failureReason` "
+        "is what the creator reads.",
+        parameters=[
+            OpenApiParameter(
+                "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The creator's id."
+            )
+        ],
+        responses={200: PayoutSerializer(many=True), **error_responses(400, 401, 403, 404, 429)},
+        examples=[OpenApiExample("A page", value=_page(PAYOUT_EXAMPLE), response_only=True)],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

@@ -1,0 +1,532 @@
+"""Whether a creator can be paid now, how much, and why not — computed once, the same for
+staff screens, the creator's own page and the batch builder.
+
+Rules (docs/payouts.md): an active creator; an unexpired age verification; a verified
+default payout method on an active processor that pays in its currency; no open payout hold;
+available balance (in the method's currency) at least the schedule's minimum and the
+processor's minimum; the schedule is due (weekly weekday, monthly day, threshold reached;
+``manual`` is never paid by the scheduled run); and the KYC limit over any rolling 30 days
+(level 0 $100, 1 $1,000, 2 $10,000, 3 unlimited): the payouts created in the last 30 days
+that did not fail and were not cancelled count, in USD at the rate in force; the new payout
+is capped to what is left (rounded down) and the rest stays available. The processor's
+maximum caps it too.
+
+``creator_payout_eligibility`` explains one creator (every reason, not just the first);
+``eligible_payouts_for_batch`` finds every payable creator set-based, a fixed number of
+queries per chunk of creators, for batch builds over 100,000 creators.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
+
+from django.db.models import Exists, OuterRef, Sum
+from django.utils import timezone
+
+from apps.core.exceptions import ApplicationError
+from apps.creators.models import Creator, PayoutHold
+from apps.ledger.models import Account, AccountBalance, AccountKind
+
+from .fx import FxTable
+from .models import Payout, PayoutBatch, PayoutMethod, PayoutSchedule, ProcessorCurrency
+
+KYC_LIMITS_USD_MINOR: dict[int, int | None] = {0: 10_000, 1: 100_000, 2: 1_000_000, 3: None}
+KYC_WINDOW = timedelta(days=30)
+OPEN_BATCH_STATUSES = (
+    PayoutBatch.Status.DRAFT,
+    PayoutBatch.Status.APPROVED,
+    PayoutBatch.Status.SUBMITTED,
+)
+NOT_COUNTED_STATES = (Payout.State.FAILED, Payout.State.CANCELLED)
+OPEN_PAYOUT_STATES = (Payout.State.PENDING, Payout.State.SUBMITTED)
+BATCH_CHUNK = 2000
+
+MESSAGES = {
+    "creator_not_active": "The creator's account is {status}, not active.",
+    "age_verification_missing": "No age verification on file.",
+    "age_verification_expired": "The age verification expired on {until}.",
+    "no_payout_method": "No default payout method is set.",
+    "payout_method_not_verified": "The default payout method is {status}: it must be verified.",
+    "processor_inactive": "Payouts through {processor} are switched off.",
+    "currency_not_supported": "{processor} does not pay out in {currency}.",
+    "payout_hold": "Payouts are on hold: {reason}",
+    "nothing_available": "Nothing is available to pay in {currency}.",
+    "below_schedule_minimum": "Available {available} is below the schedule's minimum {minimum}.",
+    "below_processor_minimum": "Available {available} is below {processor}'s minimum {minimum}.",
+    "kyc_limit_reached": (
+        "The KYC level {level} limit of {limit} per 30 days is used up ({used} paid); "
+        "what is left ({left}) is below the minimum payout."
+    ),
+    "fee_exceeds_amount": "The processor's fee {fee} would take the whole payout.",
+    "open_payout": "A payout is already on its way (batch #{batch}).",
+    "not_due": "The schedule is not due: next payout on {next_due}.",
+    "manual_schedule": "Paid only on request (manual schedule).",
+    "below_threshold": "Available {available} has not reached the threshold {threshold}.",
+    "fx_rate_missing": "No exchange rate for {currency} to USD is on file.",
+}
+
+
+def _money(amount_minor: int, currency: str) -> str:
+    from apps.core.currencies import currency_exponent
+    from apps.core.money import format_minor
+
+    return f"{format_minor(amount_minor, currency_exponent(currency))} {currency}"
+
+
+@dataclass
+class Line:
+    """One available balance the payout may take from."""
+
+    account_id: int
+    platform_id: int
+    platform_slug: str
+    in_payout_account_id: int | None
+    available_minor: int  # positive = owed to the creator
+    take_minor: int = 0
+
+
+@dataclass
+class Eligibility:
+    creator: Creator
+    eligible: bool
+    reasons: list[dict] = field(default_factory=list)  # [{code, message}]
+    method: PayoutMethod | None = None
+    currency: str = ""
+    available_minor: int = 0  # net available in ``currency`` over every platform
+    payable_minor: int = 0  # what a payout now would take (after the caps)
+    fee_minor: int = 0
+    cap_minor: int | None = None  # the smallest cap in force (KYC left, processor max)
+    cap_applied: str = ""  # "", "kyc_limit", "processor_maximum"
+    kyc_limit_usd_minor: int | None = None
+    kyc_used_usd_minor: int = 0
+    lines: list[Line] = field(default_factory=list)
+    due: bool = False
+    next_due_on: date | None = None
+    schedule: PayoutSchedule | None = None
+
+    @property
+    def reason_codes(self) -> list[str]:
+        return [r["code"] for r in self.reasons]
+
+    @property
+    def payable_by_platform(self) -> dict[str, int]:
+        return {line.platform_slug: line.take_minor for line in self.lines if line.take_minor}
+
+    @property
+    def receives_minor(self) -> int:
+        return self.payable_minor - self.fee_minor
+
+
+def payout_fee_minor(processor_currency: ProcessorCurrency, processor, amount_minor: int) -> int:
+    """Fixed fee + percent of the amount, the percent part rounded DOWN (a fraction of a minor
+    unit stays with the creator, as with the platform fee)."""
+    percent = (Decimal(amount_minor) * processor.fee_percent / 100).to_integral_value(ROUND_DOWN)
+    return processor_currency.fee_fixed_minor + int(percent)
+
+
+def default_schedule(creator) -> PayoutSchedule:
+    """What applies to a creator without a schedule row: the model's defaults (weekly on
+    Monday, minimum 50.00 in the creator's currency), not saved."""
+    return PayoutSchedule(creator=creator, currency_id=creator.default_currency_id)
+
+
+def next_due_on(schedule: PayoutSchedule, today: date) -> date | None:
+    """The next day (today included) a weekly/monthly schedule is due; None otherwise."""
+    if schedule.kind == PayoutSchedule.Kind.WEEKLY:
+        return today + timedelta(days=(schedule.weekday - today.weekday()) % 7)
+    if schedule.kind == PayoutSchedule.Kind.MONTHLY:
+        day = schedule.day_of_month
+        if today.day <= day:
+            return today.replace(day=day)
+        year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+        return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+    return None
+
+
+def kyc_limit_usd_minor(level: int) -> int | None:
+    return KYC_LIMITS_USD_MINOR.get(level, 0)
+
+
+# --- the evaluation shared by both entry points ---------------------------------------
+
+
+@dataclass
+class _Facts:
+    creator: Creator
+    method: PayoutMethod | None
+    schedule: PayoutSchedule
+    processor_currency: ProcessorCurrency | None
+    open_hold: PayoutHold | None
+    open_batch_id: int | None
+    lines: list[Line]
+    used_by_currency: dict[str, int]  # payouts of the last 30 days counted for KYC
+    paid_today: bool
+
+
+def _evaluate(facts: _Facts, fx: FxTable, now: datetime, *, require_due: bool) -> Eligibility:
+    creator, method, schedule = facts.creator, facts.method, facts.schedule
+    today = timezone.localdate(now)
+    reasons: list[dict] = []
+
+    def refuse(code: str, **values) -> None:
+        reasons.append({"code": code, "message": MESSAGES[code].format(**values)})
+
+    result = Eligibility(creator=creator, eligible=False, method=method, schedule=schedule)
+    if creator.status != Creator.Status.ACTIVE:
+        refuse("creator_not_active", status=creator.get_status_display().lower())
+    if creator.age_verified_until is None:
+        refuse("age_verification_missing")
+    elif creator.age_verified_until < today:
+        refuse("age_verification_expired", until=creator.age_verified_until.isoformat())
+    if facts.open_hold is not None:
+        refuse("payout_hold", reason=facts.open_hold.reason or facts.open_hold.get_source_display())
+    if facts.open_batch_id is not None:
+        refuse("open_payout", batch=facts.open_batch_id)
+
+    currency = (method.currency_id if method else None) or creator.default_currency_id
+    result.currency = currency
+    if method is None:
+        refuse("no_payout_method")
+    else:
+        processor = method.processor
+        if method.status != PayoutMethod.Status.VERIFIED:
+            refuse("payout_method_not_verified", status=method.get_status_display().lower())
+        if not processor.active:
+            refuse("processor_inactive", processor=processor.name)
+        if facts.processor_currency is None:
+            refuse("currency_not_supported", processor=processor.name, currency=currency)
+
+    # Balances: net over every platform (a negative balance is recovered first), taken
+    # from the positive ones.
+    lines = [line for line in facts.lines if line.available_minor]
+    net = sum(line.available_minor for line in lines)
+    positive = sum(line.available_minor for line in lines if line.available_minor > 0)
+    available = max(0, min(net, positive))
+    result.available_minor = available
+    result.lines = lines
+
+    # Schedule: minimum (converted into the payout currency, rounded up) and due date.
+    try:
+        minimum = fx.convert_minor(
+            schedule.minimum_minor, schedule.currency_id, currency, rounding=ROUND_UP
+        )
+        threshold = fx.convert_minor(
+            schedule.threshold_minor, schedule.currency_id, currency, rounding=ROUND_UP
+        )
+    except ApplicationError:  # a missing rate is a reason below, not a crash
+        minimum = threshold = schedule.minimum_minor
+    if available <= 0:
+        refuse("nothing_available", currency=currency)
+    elif available < minimum:
+        refuse(
+            "below_schedule_minimum",
+            available=_money(available, currency),
+            minimum=_money(minimum, currency),
+        )
+    pc = facts.processor_currency
+    if pc is not None and 0 < available < pc.min_minor:
+        refuse(
+            "below_processor_minimum",
+            available=_money(available, currency),
+            processor=method.processor.name,
+            minimum=_money(pc.min_minor, currency),
+        )
+
+    result.next_due_on = next_due_on(schedule, today)
+    kind = schedule.kind
+    if kind == PayoutSchedule.Kind.MANUAL:
+        result.due = False
+    elif kind == PayoutSchedule.Kind.THRESHOLD:
+        result.due = available >= max(threshold, 1)
+    else:
+        result.due = result.next_due_on == today and not facts.paid_today
+        if result.next_due_on == today and facts.paid_today:
+            result.next_due_on = next_due_on(schedule, today + timedelta(days=1))
+    if require_due and not result.due:
+        if kind == PayoutSchedule.Kind.MANUAL:
+            refuse("manual_schedule")
+        elif kind == PayoutSchedule.Kind.THRESHOLD:
+            if available > 0:  # otherwise "nothing_available" says it
+                refuse(
+                    "below_threshold",
+                    available=_money(available, currency),
+                    threshold=_money(threshold, currency),
+                )
+        else:
+            refuse("not_due", next_due=result.next_due_on.isoformat())
+
+    # Caps: KYC over the last 30 days (USD), then the processor's maximum.
+    payable = available
+    limit = kyc_limit_usd_minor(creator.kyc_level)
+    result.kyc_limit_usd_minor = limit
+    try:
+        used = sum(
+            fx.convert_minor(amount, cur, "USD", rounding=ROUND_UP)
+            for cur, amount in facts.used_by_currency.items()
+        )
+        result.kyc_used_usd_minor = used
+        if limit is not None:
+            left_usd = max(0, limit - used)
+            left = fx.convert_minor(left_usd, "USD", currency, rounding=ROUND_DOWN)
+            result.cap_minor = left
+            if left < payable:
+                payable = left
+                result.cap_applied = "kyc_limit"
+            minimum_payout = max(pc.min_minor if pc else 0, 1)
+            if available > 0 and left < minimum_payout:
+                refuse(
+                    "kyc_limit_reached",
+                    level=creator.kyc_level,
+                    limit=_money(limit, "USD"),
+                    used=_money(used, "USD"),
+                    left=_money(left_usd, "USD"),
+                )
+    except ApplicationError:
+        refuse("fx_rate_missing", currency=currency)
+        payable = 0
+    if pc is not None and pc.max_minor is not None and pc.max_minor < payable:
+        payable = pc.max_minor
+        result.cap_minor = pc.max_minor
+        result.cap_applied = "processor_maximum"
+
+    payable = max(0, payable)
+    if pc is not None and payable > 0:
+        result.fee_minor = payout_fee_minor(pc, method.processor, payable)
+        if result.fee_minor >= payable:
+            refuse(
+                "fee_exceeds_amount",
+                fee=_money(result.fee_minor, currency),
+            )
+    # Take the payable amount from the positive balances, largest first.
+    remaining = payable
+    for line in sorted(lines, key=lambda ln: (-ln.available_minor, ln.platform_slug)):
+        if remaining <= 0 or line.available_minor <= 0:
+            continue
+        line.take_minor = min(line.available_minor, remaining)
+        remaining -= line.take_minor
+    result.payable_minor = payable
+    result.reasons = reasons
+    result.eligible = not reasons and payable > 0
+    return result
+
+
+# --- one creator, every reason ------------------------------------------------------------
+
+
+def _lines_for(creator_ids, currency_of: dict[int, str]) -> dict[int, list[Line]]:
+    """Available balances (positive = owed) in each creator's payout currency, with the
+    matching in_payout account if it exists yet. Three queries for any number of creators."""
+    accounts = list(
+        Account.objects.filter(
+            creator_id__in=creator_ids, kind__in=[AccountKind.AVAILABLE, AccountKind.IN_PAYOUT]
+        ).values_list("pk", "creator_id", "platform_id", "platform__slug", "kind", "currency_id")
+    )
+    wanted = [a for a in accounts if a[5] == currency_of.get(a[1])]
+    available_ids = [a[0] for a in wanted if a[4] == AccountKind.AVAILABLE]
+    sums = dict(
+        AccountBalance.objects.filter(account_id__in=available_ids)
+        .values("account_id")
+        .annotate(s=Sum("balance"))
+        .values_list("account_id", "s")
+    )
+    in_payout = {(a[1], a[2]): a[0] for a in wanted if a[4] == AccountKind.IN_PAYOUT}
+    lines: dict[int, list[Line]] = defaultdict(list)
+    for pk, creator_id, platform_id, slug, kind, _currency in wanted:
+        if kind != AccountKind.AVAILABLE:
+            continue
+        lines[creator_id].append(
+            Line(
+                account_id=pk,
+                platform_id=platform_id,
+                platform_slug=slug,
+                in_payout_account_id=in_payout.get((creator_id, platform_id)),
+                available_minor=-(sums.get(pk) or 0),
+            )
+        )
+    for value in lines.values():
+        value.sort(key=lambda line: line.platform_slug)
+    return lines
+
+
+def _kyc_used(creator_ids, now: datetime) -> dict[int, dict[str, int]]:
+    rows = (
+        Payout.objects.filter(creator_id__in=creator_ids, created_at__gt=now - KYC_WINDOW)
+        .exclude(state__in=NOT_COUNTED_STATES)
+        .values("creator_id", "currency_id")
+        .annotate(s=Sum("amount_minor"))
+    )
+    used: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        used[row["creator_id"]][row["currency_id"]] = row["s"] or 0
+    return used
+
+
+def _paid_today(creator_ids, now: datetime) -> set[int]:
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return set(
+        Payout.objects.filter(creator_id__in=creator_ids, created_at__gte=start)
+        .exclude(state__in=NOT_COUNTED_STATES)
+        .values_list("creator_id", flat=True)
+    )
+
+
+def _open_batches(creator_ids) -> dict[int, int]:
+    return dict(
+        Payout.objects.filter(
+            creator_id__in=creator_ids,
+            state__in=OPEN_PAYOUT_STATES,
+            batch__status__in=OPEN_BATCH_STATUSES,
+        ).values_list("creator_id", "batch_id")
+    )
+
+
+def _processor_currencies() -> dict[tuple[int, str], ProcessorCurrency]:
+    return {(pc.processor_id, pc.currency_id): pc for pc in ProcessorCurrency.objects.all()}
+
+
+def creator_payout_eligibility(
+    creator: Creator,
+    *,
+    now: datetime | None = None,
+    require_due: bool = True,
+    method: PayoutMethod | None = None,
+) -> Eligibility:
+    """Whether ``creator`` can be paid now, how much, and every reason why not.
+    ``require_due=False``: as for a payout built by hand (the schedule's day is not waited for).
+    ``method``: one of the creator's methods instead of the default (instant payouts)."""
+    now = now or timezone.now()
+    if method is not None and method.creator_id != creator.pk:
+        raise ApplicationError("not_found", "No such payout method.", status_code=404)
+    if method is None:
+        method = (
+            PayoutMethod.objects.filter(creator=creator, is_default=True)
+            .select_related("processor")
+            .first()
+        )
+    schedule = PayoutSchedule.objects.filter(creator=creator).first() or default_schedule(creator)
+    pc = None
+    if method is not None:
+        pc = ProcessorCurrency.objects.filter(
+            processor_id=method.processor_id, currency_id=method.currency_id
+        ).first()
+    currency = method.currency_id if method else creator.default_currency_id
+    facts = _Facts(
+        creator=creator,
+        method=method,
+        schedule=schedule,
+        processor_currency=pc,
+        open_hold=PayoutHold.objects.filter(creator=creator, released_at__isnull=True).first(),
+        open_batch_id=_open_batches([creator.pk]).get(creator.pk),
+        lines=_lines_for([creator.pk], {creator.pk: currency}).get(creator.pk, []),
+        used_by_currency=_kyc_used([creator.pk], now).get(creator.pk, {}),
+        paid_today=creator.pk in _paid_today([creator.pk], now),
+    )
+    return _evaluate(facts, FxTable(now), now, require_due=require_due)
+
+
+# --- every payable creator, set-based -------------------------------------------------------
+
+
+def _candidates(processor=None, currency=None, now: datetime | None = None):
+    """Creators who pass the row-level rules in SQL (active, age verified, verified default
+    method on an active processor, no open hold, no open payout)."""
+    today = timezone.localdate(now)
+    methods = PayoutMethod.objects.filter(
+        is_default=True, status=PayoutMethod.Status.VERIFIED, processor__active=True
+    )
+    if processor is not None:
+        methods = methods.filter(processor=processor)
+    if currency is not None:
+        methods = methods.filter(currency_id=currency)
+    open_hold = PayoutHold.objects.filter(creator=OuterRef("pk"), released_at__isnull=True)
+    open_payout = Payout.objects.filter(
+        creator=OuterRef("pk"),
+        state__in=OPEN_PAYOUT_STATES,
+        batch__status__in=OPEN_BATCH_STATUSES,
+    )
+    return (
+        Creator.objects.filter(status=Creator.Status.ACTIVE, age_verified_until__gte=today)
+        .filter(Exists(methods.filter(creator=OuterRef("pk"))))
+        .exclude(Exists(open_hold))
+        .exclude(Exists(open_payout))
+        .order_by("pk")
+    ), methods
+
+
+def eligible_payouts_for_batch(
+    processor=None,
+    currency: str | None = None,
+    now: datetime | None = None,
+    *,
+    require_due: bool = True,
+    creator_ids=None,
+    chunk_size: int = BATCH_CHUNK,
+    platform_slugs: list[str] | None = None,
+) -> Iterator[Eligibility]:
+    """Every creator payable now (optionally through one processor / in one currency, or
+    among ``creator_ids``; from the balances on ``platform_slugs`` only), as eligible
+    ``Eligibility`` results with their lines. Queries: 2 up front, then 6 per chunk of
+    ``chunk_size`` creators, whatever the history."""
+    now = now or timezone.now()
+    fx = FxTable(now)
+    pcs = _processor_currencies()
+    candidates, methods = _candidates(processor, currency, now)
+    if creator_ids is not None:
+        candidates = candidates.filter(pk__in=list(creator_ids))
+    last_pk = 0
+    while True:
+        creators = list(candidates.filter(pk__gt=last_pk)[:chunk_size])
+        if not creators:
+            return
+        last_pk = creators[-1].pk
+        ids = [c.pk for c in creators]
+        method_by_creator = {
+            m.creator_id: m for m in methods.filter(creator_id__in=ids).select_related("processor")
+        }
+        schedules = {s.creator_id: s for s in PayoutSchedule.objects.filter(creator_id__in=ids)}
+        currency_of = {cid: m.currency_id for cid, m in method_by_creator.items()}
+        lines = _lines_for(ids, currency_of)
+        if platform_slugs:
+            wanted = set(platform_slugs)
+            lines = {
+                cid: [ln for ln in value if ln.platform_slug in wanted]
+                for cid, value in lines.items()
+            }
+        used = _kyc_used(ids, now)
+        paid_today = _paid_today(ids, now)
+        for creator in creators:
+            method = method_by_creator.get(creator.pk)
+            if method is None:
+                continue
+            if not any(line.available_minor > 0 for line in lines.get(creator.pk, [])):
+                continue
+            facts = _Facts(
+                creator=creator,
+                method=method,
+                schedule=schedules.get(creator.pk) or default_schedule(creator),
+                processor_currency=pcs.get((method.processor_id, method.currency_id)),
+                open_hold=None,
+                open_batch_id=None,
+                lines=lines.get(creator.pk, []),
+                used_by_currency=used.get(creator.pk, {}),
+                paid_today=creator.pk in paid_today,
+            )
+            result = _evaluate(facts, fx, now, require_due=require_due)
+            if result.eligible:
+                yield result
+
+
+__all__ = [
+    "KYC_LIMITS_USD_MINOR",
+    "Eligibility",
+    "creator_payout_eligibility",
+    "eligible_payouts_for_batch",
+    "kyc_limit_usd_minor",
+    "next_due_on",
+    "payout_fee_minor",
+]

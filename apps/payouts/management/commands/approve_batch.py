@@ -1,0 +1,32 @@
+"""Approve a draft payout batch as a named finance user (four-eyes: not its builder)."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.core.exceptions import ApplicationError
+
+
+class Command(BaseCommand):
+    help = "Approve payout batch ID as the finance user EMAIL (never the one who built it)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("batch_id", type=int)
+        parser.add_argument("--as", dest="as_email", required=True, help="Approver's email.")
+
+    def handle(self, *args, batch_id: int, as_email: str, **options):
+        from apps.accounts.models import User
+        from apps.payouts.batches import payout_batch_approve
+        from apps.payouts.models import PayoutBatch
+
+        actor = User.objects.filter(email__iexact=as_email, is_active=True).first()
+        if actor is None:
+            raise CommandError(f"No active user {as_email}.")
+        batch = PayoutBatch.objects.filter(pk=batch_id).first()
+        if batch is None:
+            raise CommandError(f"No payout batch #{batch_id}.")
+        try:
+            payout_batch_approve(batch=batch, actor=actor)
+        except ApplicationError as error:
+            raise CommandError(f"{error.code}: {error.detail}") from None
+        self.stdout.write(f"Batch #{batch.pk} approved by {actor.email}.")

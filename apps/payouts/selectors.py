@@ -1,0 +1,172 @@
+"""Reads of the payouts app for the staff screens (bounded: lists are paginated querysets,
+totals are one grouped query)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+
+from apps.core.currencies import currency_exponent
+from apps.core.money import format_minor
+from apps.ledger.models import JournalEntry, Posting
+
+from .models import Payout, PayoutBatch
+
+
+def money(amount_minor: int | None, currency: str) -> str:
+    """``12345, "USD"`` -> ``"123.45"`` (exact, the currency's decimals)."""
+    if amount_minor is None:
+        return ""
+    return format_minor(amount_minor, currency_exponent(currency))
+
+
+def batch_list() -> QuerySet[PayoutBatch]:
+    return PayoutBatch.objects.select_related("processor", "built_by", "approved_by").order_by(
+        "-created_at", "-id"
+    )
+
+
+@dataclass
+class CurrencyTotal:
+    currency: str
+    batches: int
+    payouts: int
+    total_minor: int
+    fee_total_minor: int
+
+    @property
+    def total_display(self) -> str:
+        return money(self.total_minor, self.currency)
+
+    @property
+    def fee_display(self) -> str:
+        return money(self.fee_total_minor, self.currency)
+
+
+def batch_totals_by_currency(batches: QuerySet[PayoutBatch]) -> list[CurrencyTotal]:
+    """Totals of the (filtered) batches per currency, cancelled batches left out: one query."""
+    rows = (
+        batches.exclude(status=PayoutBatch.Status.CANCELLED)
+        .order_by()
+        .values("currency_id")
+        .annotate(
+            n=Count("id"), p=Sum("payout_count"), t=Sum("total_minor"), f=Sum("fee_total_minor")
+        )
+        .order_by("currency_id")
+    )
+    return [
+        CurrencyTotal(row["currency_id"], row["n"], row["p"] or 0, row["t"] or 0, row["f"] or 0)
+        for row in rows
+    ]
+
+
+def batch_get(pk: int) -> PayoutBatch:
+    return get_object_or_404(
+        PayoutBatch.objects.select_related(
+            "processor", "built_by", "approved_by", "mass_payout_request"
+        ),
+        pk=pk,
+    )
+
+
+def batch_payouts(batch: PayoutBatch) -> QuerySet[Payout]:
+    return (
+        Payout.objects.filter(batch=batch)
+        .select_related("creator", "method", "currency")
+        .order_by("id")
+    )
+
+
+def batch_state_counts(batch: PayoutBatch) -> dict[str, dict]:
+    """Per payout state: count and amount (one grouped query)."""
+    rows = (
+        Payout.objects.filter(batch=batch)
+        .order_by()
+        .values("state")
+        .annotate(n=Count("id"), t=Sum("amount_minor"))
+    )
+    labels = dict(Payout.State.choices)
+    return {
+        row["state"]: {
+            "label": labels.get(row["state"], row["state"]),
+            "count": row["n"],
+            "total_display": money(row["t"] or 0, batch.currency_id),
+        }
+        for row in rows
+    }
+
+
+def payout_get(pk: int) -> Payout:
+    return get_object_or_404(
+        Payout.objects.select_related(
+            "batch__processor",
+            "creator__user",
+            "method__processor",
+            "reserve_entry",
+            "settle_entry",
+            "return_entry",
+        ),
+        pk=pk,
+    )
+
+
+@dataclass
+class TrailStep:
+    step: str  # reserve, settle, return
+    label: str
+    entry: JournalEntry
+    postings: list[dict]
+
+
+STEP_LABELS = {
+    "reserve": "Reserved: available -> in payout",
+    "settle": "Paid: in payout -> payout clearing (and fees)",
+    "return": "Returned: in payout -> available",
+}
+
+
+def payout_ledger_trail(payout: Payout) -> list[TrailStep]:
+    """The payout's journal entries in order, each with its postings (one query for all)."""
+    entries = [
+        (step, getattr(payout, f"{step}_entry"))
+        for step in ("reserve", "settle", "return")
+        if getattr(payout, f"{step}_entry_id")
+    ]
+    if not entries:
+        return []
+    postings = (
+        Posting.objects.filter(entry_id__in=[entry.pk for _, entry in entries])
+        .select_related("account")
+        .order_by("entry_id", "account__kind", "id")
+    )
+    by_entry: dict[int, list[dict]] = {}
+    for posting in postings:
+        by_entry.setdefault(posting.entry_id, []).append(
+            {
+                "account": posting.account,
+                "amount_minor": posting.amount,
+                "debit": money(posting.amount, posting.account.currency_id)
+                if posting.amount > 0
+                else "",
+                "credit": money(-posting.amount, posting.account.currency_id)
+                if posting.amount < 0
+                else "",
+            }
+        )
+    return [
+        TrailStep(step, STEP_LABELS[step], entry, by_entry.get(entry.pk, []))
+        for step, entry in entries
+    ]
+
+
+def mass_payout_requests_recorded(limit: int = 20):
+    """Mass payout requests waiting to be turned into batches (newest first, bounded)."""
+    from apps.integrations.models import MassPayoutRequest
+
+    return list(
+        MassPayoutRequest.objects.filter(status=MassPayoutRequest.Status.RECORDED)
+        .select_related("webhook_event")
+        .order_by("-created_at")[:limit]
+    )
