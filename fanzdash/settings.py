@@ -355,6 +355,10 @@ SPECTACULAR_SETTINGS = {
         "OutboundDeliveryStateEnum": "apps.outbound.models.OutboundDelivery.State",
         "WebhookEventStateEnum": "apps.integrations.models.WebhookEvent.State",
         "CreatorStatusEnum": "apps.creators.models.Creator.Status",
+        "PayoutStateEnum": "apps.payouts.models.Payout.State",
+        "PayoutBatchStatusEnum": "apps.payouts.models.PayoutBatch.Status",
+        "PayoutMethodStatusEnum": "apps.payouts.models.PayoutMethod.Status",
+        "SandboxTransferStatusEnum": "apps.payouts.sandbox_views.TRANSFER_STATUSES",
     },
 }
 

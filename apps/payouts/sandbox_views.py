@@ -40,6 +40,7 @@ from .submission import payout_mark_failed, payout_mark_paid
 
 BODY_LIMIT = 64 * 1024
 CALLBACK_KIND = "callback"
+TRANSFER_STATUSES = [("paid", "paid"), ("failed", "failed")]
 
 
 class SandboxCallbackSerializer(serializers.Serializer):
@@ -49,7 +50,7 @@ class SandboxCallbackSerializer(serializers.Serializer):
     idempotencyKey = serializers.UUIDField(
         help_text="The payout's idempotency key, sent with the transfer."
     )
-    status = serializers.ChoiceField(choices=["paid", "failed"])
+    status = serializers.ChoiceField(choices=TRANSFER_STATUSES)
     amount = serializers.CharField(required=False)
     currency = serializers.CharField(required=False, max_length=3)
     failureCode = serializers.CharField(

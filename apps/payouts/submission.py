@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -239,8 +239,19 @@ def payout_claim_next(
         return Claim(payout.pk, payout.attempts)
 
 
+class SubmitInsideTransaction(RuntimeError):
+    """A processor must never be called inside a transaction that could still roll back the
+    claim (architecture rule 3): the claim would vanish while the money goes out."""
+
+
 def _processor_call(claim: Claim) -> SubmitResult:
-    """The adapter's answer for a claimed payout; never raises (an exception is transient)."""
+    """The adapter's answer for a claimed payout; never raises for the processor (an
+    exception of the call is ``outcome_unknown``)."""
+    if connection.in_atomic_block:
+        raise SubmitInsideTransaction(
+            "Payouts are submitted outside any transaction: the claim must be committed "
+            "before the processor is called."
+        )
     payout = Payout.objects.select_related("batch__processor", "method", "creator", "currency").get(
         pk=claim.payout_id
     )

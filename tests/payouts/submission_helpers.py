@@ -2,9 +2,42 @@
 
 from __future__ import annotations
 
+import importlib
+
+import pytest
+
 from apps.payouts.models import Payout, PayoutBatch, PayoutMethod
 
 from .conftest import fund, make_method, make_payout, make_schedule
+
+# The data migrations a transactional test needs again after another one flushed the tables
+# (currencies, core platforms, processors and demo FX rates); each is idempotent.
+SEED_MIGRATIONS = [
+    ("apps.core.migrations.0003_seed_currencies", "seed"),
+    ("apps.platforms.migrations.0002_core_platforms", "create"),
+    ("apps.payouts.migrations.0002_h5a_seed_processors", "seed"),
+]
+
+
+def reseed() -> None:
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+    from django.core.management.sql import emit_post_migrate_signal
+
+    if not Group.objects.exists():
+        # A ``serialized_rollback`` test flushed without post_migrate: no content types,
+        # permissions or role groups. Put them back as migrate does.
+        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    for module, function in SEED_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Transactional tests (real commits, threads, processes) flush every table when they end,
+    migration data included: put it back first. (Not ``serialized_rollback``: its reload
+    collides with the groups a flush's post_migrate re-creates.)"""
+    reseed()
 
 
 def sandbox_method(creator, account: str = "demo-0000", *, outcome: str | None = None):

@@ -419,3 +419,17 @@ def test_beat_tasks_are_declared_and_run(payable_creator):
     request.refresh_from_db()
     assert request.status == "rejected"
     assert handle_mass_payout_requests() == 0
+
+
+def test_cancel_a_batch_in_pages(payable_creator, finance_user, monkeypatch):
+    from apps.payouts import batches as batches_module
+
+    monkeypatch.setattr(batches_module, "RETURN_PAGE", 2)
+    creators = [payable_creator("10.00") for _ in range(5)]
+    [batch] = payout_batches_build(source="manual")
+    payout_batch_cancel(batch=batch, actor=finance_user, reason="test pages")
+    assert set(batch.payouts.values_list("state", flat=True)) == {Payout.State.CANCELLED}
+    assert all(available_minor(c) == 1000 for c in creators)
+    assert batch.payouts.filter(return_entry__isnull=True).count() == 0
+    event = AuditEvent.objects.get(action="payouts.batch_cancelled")
+    assert event.after["returned_minor"] == 5000

@@ -40,9 +40,14 @@ from apps.payouts.submission import (
 )
 
 from .conftest import available_minor
-from .submission_helpers import mark_submitted, reload, sandbox_batch
+from .submission_helpers import (
+    mark_submitted,
+    reference_data,  # noqa: F401 (the fixture)
+    reload,
+    sandbox_batch,
+)
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 postgres = pytest.mark.postgres
 
 BASE_DIR = Path(django_settings.BASE_DIR)

@@ -213,3 +213,39 @@ def test_bulk_reserve_is_all_or_nothing(payable_creator):
         payouts_reserve_bulk([a, b])
     assert JournalEntry.objects.count() == count
     assert available_minor(first) == 10000
+
+
+def test_bulk_return(payable_creator):
+    from apps.payouts.ledger import payouts_return_bulk
+
+    first = payable_creator("100.00")
+    second = payable_creator("30.00")
+    a = make_payout(first, 6000)
+    b = make_payout(second, 3000)
+    assert payouts_return_bulk([a, b], reason="batch cancelled") == 2
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert a.return_entry.idempotency_key == f"payout:{a.pk}:return"
+    assert _postings(b.return_entry) == [
+        (AccountKind.AVAILABLE, -3000),
+        (AccountKind.IN_PAYOUT, 3000),
+    ]
+    assert available_minor(first) == 10000 and available_minor(second) == 3000
+    count = JournalEntry.objects.count()
+    assert payouts_return_bulk([a, b], reason="again") == 0
+    assert JournalEntry.objects.count() == count
+
+
+def test_bulk_return_refuses_a_settled_payout_and_writes_nothing(payable_creator):
+    from apps.payouts.ledger import payouts_return_bulk
+
+    creator = payable_creator("100.00")
+    paid = make_payout(creator, 3000)
+    payout_settle(payout=paid)
+    open_one = make_payout(creator, 3000)
+    count = JournalEntry.objects.count()
+    with pytest.raises(ApplicationError) as caught:
+        payouts_return_bulk([open_one, paid], reason="x")
+    assert caught.value.code == "payout_already_settled"
+    assert JournalEntry.objects.count() == count
+    assert available_minor(creator) == 4000

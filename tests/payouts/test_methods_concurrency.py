@@ -13,7 +13,10 @@ from apps.payouts.models import PayoutMethod, Processor
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    # Re-seed what a transactional test before this one flushed (serialized_rollback would
+    # reload rows that post_migrate has already recreated, e.g. the role groups).
+    pytest.mark.usefixtures("payout_reference_data"),
 ]
 
 IBAN = {"account_holder": "Ana Example", "iban": "DE89370400440532013000"}

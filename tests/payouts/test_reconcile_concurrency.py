@@ -17,7 +17,10 @@ from .files_support import SEPA_DETAILS, file_batch
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    # Re-seed what a transactional test before this one flushed (serialized_rollback would
+    # reload rows that post_migrate has already recreated, e.g. the role groups).
+    pytest.mark.usefixtures("payout_reference_data"),
 ]
 
 PAYOUTS = 6

@@ -27,9 +27,14 @@ from apps.payouts.models import Payout, ProcessorEvent
 from apps.payouts.submission import payout_batch_submit
 
 from .conftest import available_minor
-from .submission_helpers import mark_submitted, reload, sandbox_batch
+from .submission_helpers import (
+    mark_submitted,
+    reference_data,  # noqa: F401 (the fixture)
+    reload,
+    sandbox_batch,
+)
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
 
 @pytest.fixture

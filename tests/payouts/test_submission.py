@@ -31,9 +31,14 @@ from apps.payouts.submission import (
 )
 
 from .conftest import available_minor, in_payout_minor, make_payout
-from .submission_helpers import mark_submitted, reload, sandbox_batch
+from .submission_helpers import (
+    mark_submitted,
+    reference_data,  # noqa: F401 (the fixture)
+    reload,
+    sandbox_batch,
+)
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
 
 def _actions(target) -> list[str]:
@@ -372,7 +377,7 @@ def test_the_beat_task_resends_lost_submissions_and_settles_batches(creator_fact
     batch, [payout] = sandbox_batch(creator_factory, ["demo-0000"])
     mark_submitted(batch)
     assert payout_claim_next(batch_id=batch.pk) is not None  # ... and its worker died
-    result = payouts_submit_due.apply().get()
+    result = payouts_submit_due.apply().result
     assert result["submitted"] == 1
     payout = reload(payout)
     assert payout.state == Payout.State.PAID and payout.attempts == 2
@@ -384,7 +389,7 @@ def test_the_beat_task_resends_lost_submissions_and_settles_batches(creator_fact
     other, [closed] = sandbox_batch(creator_factory, ["demo-0000"])
     mark_submitted(other)
     Payout.objects.filter(pk=closed.pk).update(state=Payout.State.CANCELLED)
-    assert payouts_submit_due.apply().get()["batches_settled"] == 1
+    assert payouts_submit_due.apply().result["batches_settled"] == 1
     other.refresh_from_db()
     assert other.status == PayoutBatch.Status.SETTLED
 
@@ -426,3 +431,19 @@ def test_a_callback_resolves_a_payout_whose_answer_was_lost(creator_factory, fin
     assert sandbox_transfers(payout).count() == 1
     batch.refresh_from_db()
     assert batch.status == PayoutBatch.Status.SETTLED
+
+
+def test_the_processor_is_never_called_inside_a_transaction(creator_factory, settings):
+    from django.db import transaction
+
+    from apps.payouts.submission import SubmitInsideTransaction
+
+    settings.SANDBOX_AUTO_SETTLE = False
+    batch, [payout] = sandbox_batch(creator_factory, ["demo-0000"])
+    mark_submitted(batch)
+    with pytest.raises(SubmitInsideTransaction), transaction.atomic():
+        payouts_submit_pending(batch_id=batch.pk)
+    # The claim rolled back with the caller's transaction, and nothing was sent.
+    payout = reload(payout)
+    assert payout.state == Payout.State.PENDING and payout.attempts == 0
+    assert sandbox_transfers(payout).count() == 0

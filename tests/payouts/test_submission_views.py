@@ -9,9 +9,14 @@ from apps.accounts.roles import Role
 from apps.payouts.models import Payout, PayoutBatch, PayoutMethod, Processor
 
 from .conftest import available_minor, make_payout
-from .submission_helpers import mark_submitted, reload, sandbox_batch
+from .submission_helpers import (
+    mark_submitted,
+    reference_data,  # noqa: F401 (the fixture)
+    reload,
+    sandbox_batch,
+)
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
 
 @pytest.fixture
