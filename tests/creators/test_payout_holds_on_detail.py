@@ -70,3 +70,16 @@ def test_hold_list_filters_by_creator(client_for, finance_user, creator, creator
         reverse("integrations:payout_holds"), {"creator": creator.pk, "open": "open"}
     )
     assert [hold.reason for hold in response.context["page"]] == ["Mine"]
+
+
+def test_finance_finds_the_payout_eligibility_from_the_creator_page(
+    client_for, finance_user, support_user, creator
+):
+    url = reverse("payouts:creator_eligibility", args=[creator.pk])
+    assert (
+        url.encode()
+        in client_for(finance_user).get(reverse("creators:detail", args=[creator.pk])).content
+    )
+    support_page = client_for(support_user).get(reverse("creators:detail", args=[creator.pk]))
+    assert url.encode() not in support_page.content
+    assert client_for(finance_user).get(url).status_code == 200
