@@ -148,6 +148,8 @@ def seed_demo_webhooks() -> DemoTraffic:
                 data=body,
                 content_type="application/json",
                 headers={"X-FANZ-Signature": signatures.fanz_signature(secret, body)},
+                # As if over HTTPS: with DEBUG off, plain HTTP is redirected (SECURE_SSL_REDIRECT).
+                secure=True,
             )
             traffic.sent += 1
             if response.status_code == 202:
