@@ -341,6 +341,25 @@ def _bulk_postgresql(drafts: list[EntryDraft], fingerprints: list[str]) -> list[
     return _bulk_results(drafts, fingerprints, created, posted_at)
 
 
+def _entry_values(draft: EntryDraft, fingerprint: str, posted_at) -> tuple:
+    """A new entry's column values in ``_ENTRY_COLUMNS`` order (the model's field order after
+    the id): one place for the insert parameters and the result rows."""
+    return (
+        draft.idempotency_key,
+        fingerprint,
+        draft.kind,
+        draft.memo[:500],
+        draft.occurred_at,
+        posted_at,
+        getattr(draft.platform, "pk", None),
+        getattr(draft.creator, "pk", None),
+        draft.source_type,
+        str(draft.source_id)[:200],
+        None,  # reverses: batches hold no reversals
+        None,  # posted_by: batches are posted by the system
+    )
+
+
 def _bulk_results(
     drafts: list[EntryDraft], fingerprints: list[str], created: dict[int, int], posted_at
 ) -> list[PostResult]:
@@ -363,23 +382,7 @@ def _bulk_results(
         # from_db with every column in order: the fast positional path of Model.__init__
         # (a thousand keyword constructions cost more than the batch's SQL).
         entry = JournalEntry.from_db(
-            connection.alias,
-            None,
-            (
-                entry_id,
-                draft.idempotency_key,
-                fingerprint,
-                draft.kind,
-                draft.memo[:500],
-                draft.occurred_at,
-                posted_at,
-                getattr(draft.platform, "pk", None),
-                getattr(draft.creator, "pk", None),
-                draft.source_type,
-                str(draft.source_id)[:200],
-                None,
-                None,
-            ),
+            connection.alias, None, (entry_id, *_entry_values(draft, fingerprint, posted_at))
         )
         if draft.platform is not None:
             entry._state.fields_cache["platform"] = draft.platform
@@ -403,22 +406,7 @@ def _bulk_rows(drafts: list[EntryDraft], fingerprints: list[str]) -> list[PostRe
         )
         params: list = []
         for draft, fingerprint in chunk:
-            params.extend(
-                (
-                    draft.idempotency_key,
-                    fingerprint,
-                    draft.kind,
-                    draft.memo[:500],
-                    draft.occurred_at,
-                    posted_at,
-                    getattr(draft.platform, "pk", None),
-                    getattr(draft.creator, "pk", None),
-                    draft.source_type,
-                    str(draft.source_id)[:200],
-                    None,
-                    None,
-                )
-            )
+            params.extend(_entry_values(draft, fingerprint, posted_at))
         values = ", ".join([_ENTRY_PLACEHOLDERS] * len(chunk))
         sql = (
             f"INSERT INTO ledger_journalentry {_ENTRY_COLUMNS} VALUES {values} "  # noqa: S608

@@ -529,3 +529,16 @@ def test_earnings_in_bulk_equal_earnings_one_by_one(creator, boyfanz):
         earnings_record_bulk([draft(4), draft(5, gross=0)])
     assert refused.value.code == "invalid_amount"
     assert JournalEntry.objects.count() == entries and PendingRelease.objects.count() == 4
+
+
+def test_bulk_result_rows_equal_the_stored_entries(creator, boyfanz):
+    """The entries entries_post_bulk returns (built without a read) match what was stored."""
+    from django.forms.models import model_to_dict
+
+    from apps.ledger.services import entries_post_bulk
+
+    results = entries_post_bulk(_drafts(creator, boyfanz, 3, prefix="same"))
+    for result in results:
+        stored = JournalEntry.objects.get(pk=result.entry.pk)
+        assert model_to_dict(result.entry) == model_to_dict(stored)
+        assert result.entry.posted_at == stored.posted_at
