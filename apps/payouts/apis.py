@@ -12,18 +12,17 @@ trail (``events``) is for staff.
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
 from apps.core.api import StandardPagination, error_responses
-from apps.creators.selectors import creator_get_for, principal_platform
+from apps.creators.selectors import creator_get_for
 from apps.platforms.authentication import StaffOrPlatformKey
 
-from .models import Payout, PayoutBatch, PayoutItem, ProcessorEvent
+from .models import Payout, PayoutBatch
+from .selectors import payout_batch_get, payout_batch_queryset, payout_get_for, payout_queryset_for
 from .serializers import (
     PayoutBatchDetailSerializer,
     PayoutBatchSerializer,
@@ -33,65 +32,6 @@ from .serializers import (
 
 TAGS = ["payouts"]
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The id.")
-TRAIL_LIMIT = 200
-
-
-# --- reads -----------------------------------------------------------------------------------
-
-
-def payout_queryset_for(principal) -> QuerySet[Payout]:
-    """The payouts ``principal`` may read, newest first, with what the serializer needs in a
-    constant number of queries. A platform key: payouts with an item from its platform, and
-    only those items; staff: all (the view checks the permission)."""
-    platform = principal_platform(principal)
-    items = PayoutItem.objects.select_related(
-        "available_account__platform", "available_account__currency"
-    ).order_by("id")
-    payouts = Payout.objects.select_related("batch__processor", "currency", "method")
-    if platform is not None:
-        items = items.filter(available_account__platform=platform)
-        payouts = payouts.filter(
-            Exists(
-                PayoutItem.objects.filter(
-                    payout=OuterRef("pk"), available_account__platform=platform
-                )
-            )
-        )
-    return payouts.prefetch_related(
-        Prefetch("items", queryset=items, to_attr="visible_items")
-    ).order_by("-created_at", "-id")
-
-
-def payout_get_for(principal, pk: int) -> Payout:
-    """One payout with its trail (staff only; a key gets an empty one), or 404."""
-    payout = get_object_or_404(payout_queryset_for(principal), pk=pk)
-    if principal_platform(principal) is None:
-        payout.trail = list(
-            ProcessorEvent.objects.filter(payout=payout).order_by("occurred_at", "id")[:TRAIL_LIMIT]
-        )
-    else:
-        payout.trail = []
-    return payout
-
-
-def payout_batch_queryset() -> QuerySet[PayoutBatch]:
-    return PayoutBatch.objects.select_related(
-        "processor", "currency", "built_by", "approved_by"
-    ).order_by("-created_at", "-id")
-
-
-def payout_batch_get(pk: int) -> PayoutBatch:
-    batch = get_object_or_404(payout_batch_queryset(), pk=pk)
-    counts = dict(
-        batch.payouts.order_by()
-        .values_list("state")
-        .annotate(n=Count("id"))
-        .values_list("state", "n")
-    )
-    batch.state_counts = [
-        {"state": state, "count": counts[state]} for state in Payout.State.values if state in counts
-    ]
-    return batch
 
 
 # --- filters ---------------------------------------------------------------------------------

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from apps.core.currencies import currency_exponent
 from apps.core.money import format_minor
+from apps.creators.selectors import principal_platform
 from apps.ledger.models import JournalEntry, Posting
 
-from .models import Payout, PayoutBatch
+from .models import Payout, PayoutBatch, PayoutItem, ProcessorEvent
 
 
 def money(amount_minor: int | None, currency: str) -> str:
@@ -170,3 +171,59 @@ def mass_payout_requests_recorded(limit: int = 20):
         .select_related("webhook_event")
         .order_by("-created_at")[:limit]
     )
+
+
+# --- API reads (apis.py) ------------------------------------------------------------------
+
+TRAIL_LIMIT = 200
+
+
+def payout_queryset_for(principal) -> QuerySet[Payout]:
+    """The payouts ``principal`` may read, newest first, with what the serializer needs in a
+    constant number of queries. A platform key: payouts with an item from its platform, and
+    only those items; staff: all (the view checks the permission)."""
+    platform = principal_platform(principal)
+    items = PayoutItem.objects.select_related(
+        "available_account__platform", "available_account__currency"
+    ).order_by("id")
+    payouts = Payout.objects.select_related("batch__processor", "currency", "method")
+    if platform is not None:
+        items = items.filter(available_account__platform=platform)
+        payouts = payouts.filter(
+            Exists(
+                PayoutItem.objects.filter(
+                    payout=OuterRef("pk"), available_account__platform=platform
+                )
+            )
+        )
+    return payouts.prefetch_related(
+        Prefetch("items", queryset=items, to_attr="visible_items")
+    ).order_by("-created_at", "-id")
+
+
+def payout_get_for(principal, pk: int) -> Payout:
+    """One payout with its trail (staff only; a key gets an empty one), or 404."""
+    payout = get_object_or_404(payout_queryset_for(principal), pk=pk)
+    if principal_platform(principal) is None:
+        payout.trail = list(
+            ProcessorEvent.objects.filter(payout=payout).order_by("occurred_at", "id")[:TRAIL_LIMIT]
+        )
+    else:
+        payout.trail = []
+    return payout
+
+
+def payout_batch_queryset() -> QuerySet[PayoutBatch]:
+    return batch_list().select_related("currency")
+
+
+def payout_batch_get(pk: int) -> PayoutBatch:
+    """One batch with its payouts counted per state (in the states' order), or 404."""
+    batch = get_object_or_404(payout_batch_queryset(), pk=pk)
+    counts = batch_state_counts(batch)
+    batch.state_counts = [
+        {"state": state, "count": counts[state]["count"]}
+        for state in Payout.State.values
+        if state in counts
+    ]
+    return batch
