@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from apps.core.exceptions import ApplicationError
 
@@ -15,18 +15,13 @@ class Command(BaseCommand):
         parser.add_argument("--as", dest="as_email", required=True, help="Approver's email.")
 
     def handle(self, *args, batch_id: int, as_email: str, **options):
-        from apps.accounts.models import User
         from apps.payouts.batches import payout_batch_approve
-        from apps.payouts.models import PayoutBatch
+        from apps.payouts.management.lookup import command_actor, command_batch, command_error
 
-        actor = User.objects.filter(email__iexact=as_email, is_active=True).first()
-        if actor is None:
-            raise CommandError(f"No active user {as_email}.")
-        batch = PayoutBatch.objects.filter(pk=batch_id).first()
-        if batch is None:
-            raise CommandError(f"No payout batch #{batch_id}.")
+        actor = command_actor(as_email)
+        batch = command_batch(batch_id)
         try:
             payout_batch_approve(batch=batch, actor=actor)
         except ApplicationError as error:
-            raise CommandError(f"{error.code}: {error.detail}") from None
+            raise command_error(error) from None
         self.stdout.write(f"Batch #{batch.pk} approved by {actor.email}.")

@@ -9,19 +9,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.exceptions import ApplicationError
 from apps.payouts.adapters.files.batch import FILE_FORMATS, batch_file_export
-from apps.payouts.models import PayoutBatch
-
-
-def _detail(error: ApplicationError) -> str:
-    detail = error.detail
-    if isinstance(detail, list | tuple):
-        return "; ".join(str(item) for item in detail)
-    return str(detail)
+from apps.payouts.management.lookup import command_actor, command_batch, command_error
 
 
 class Command(BaseCommand):
@@ -36,18 +28,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, batch_id: int, format: str, output: str, as_email=None, **options):
-        actor = None
-        if as_email:
-            actor = get_user_model().objects.filter(email__iexact=as_email).first()
-            if actor is None:
-                raise CommandError(f"No user with email {as_email}.")
-        batch = PayoutBatch.objects.select_related("processor").filter(pk=batch_id).first()
-        if batch is None:
-            raise CommandError(f"No payout batch {batch_id}.")
+        actor = command_actor(as_email)
+        batch = command_batch(batch_id)
         try:
             exported = batch_file_export(batch=batch, file_format=format, actor=actor)
         except ApplicationError as error:
-            raise CommandError(f"{error.code}: {_detail(error)}") from None
+            raise command_error(error) from None
         if output == "-":
             self.stdout.write(exported.content.decode("utf-8"), ending="")
             return

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.exceptions import ApplicationError
 from apps.payouts.adapters.files.batch import batch_reconcile
-from apps.payouts.models import PayoutBatch
-
-from .export_batch import _detail
+from apps.payouts.management.lookup import command_actor, command_batch, command_error
 
 
 class Command(BaseCommand):
@@ -29,14 +26,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, batch_id: int, file: str, as_email=None, **options):
-        actor = None
-        if as_email:
-            actor = get_user_model().objects.filter(email__iexact=as_email).first()
-            if actor is None:
-                raise CommandError(f"No user with email {as_email}.")
-        batch = PayoutBatch.objects.select_related("processor").filter(pk=batch_id).first()
-        if batch is None:
-            raise CommandError(f"No payout batch {batch_id}.")
+        actor = command_actor(as_email)
+        batch = command_batch(batch_id)
         if file == "-":
             import sys
 
@@ -51,6 +42,6 @@ class Command(BaseCommand):
         try:
             report = batch_reconcile(batch=batch, content=content, actor=actor, filename=name)
         except ApplicationError as error:
-            raise CommandError(f"{error.code}: {_detail(error)}") from None
+            raise command_error(error) from None
         for line in report.lines():
             self.stdout.write(line)

@@ -10,11 +10,11 @@ cannot be submitted."""
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
 from apps.core.exceptions import ApplicationError
+from apps.payouts.management.lookup import command_actor, command_batch, command_error
 from apps.payouts.models import PayoutBatch
 from apps.payouts.submission import payout_batch_submit, payouts_submit_pending
 
@@ -34,21 +34,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, batch_id: int, as_email=None, queue=False, **options):
-        actor = None
-        if as_email:
-            actor = get_user_model().objects.filter(email__iexact=as_email).first()
-            if actor is None:
-                raise CommandError(f"No user with email {as_email}.")
-            if not actor.has_perm("payouts.submit_payoutbatch"):
-                raise CommandError(f"{as_email} may not submit payout batches.")
-        batch = PayoutBatch.objects.select_related("processor").filter(pk=batch_id).first()
-        if batch is None:
-            raise CommandError(f"No payout batch {batch_id}.")
+        actor = command_actor(as_email)
+        if actor is not None and not actor.has_perm("payouts.submit_payoutbatch"):
+            raise CommandError(f"{as_email} may not submit payout batches.")
+        batch = command_batch(batch_id)
         if batch.status == PayoutBatch.Status.APPROVED:
             try:
                 payout_batch_submit(batch=batch, actor=actor)
             except ApplicationError as error:
-                raise CommandError(f"{error.code}: {error.detail}") from None
+                raise command_error(error) from None
             self.stdout.write(f"batch {batch.pk}: submitted")
         elif batch.status == PayoutBatch.Status.SUBMITTED:
             self.stdout.write(f"batch {batch.pk}: already submitted, resuming")
