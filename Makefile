@@ -49,7 +49,7 @@ fmt: setup
 check-deploy: setup
 	DEBUG=false SECRET_KEY=$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets;print(secrets.token_urlsafe(64))')} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-fanzdash.example.com} \
-	PAYOUT_ENCRYPTION_KEYS=$${PAYOUT_ENCRYPTION_KEYS:-ci:$$($(BIN)/python -c 'import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())')} \
+	ENCRYPTION_KEYS=$${ENCRYPTION_KEYS:-ci:$$($(BIN)/python -c 'import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())')} \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 worker-check: setup

@@ -6,7 +6,7 @@
 The database named in DATABASE_URL is DROPPED, re-created and migrated. Fixtures (benchmark
 data, written in bulk, not through the per-row services): ``--creators`` active creators on
 boyfanz, KYC level 3, age verified, each with a verified default ACH method (details sealed
-by payouts.crypto), a threshold schedule that is due, their available and in_payout accounts
+by apps.core.crypto), a threshold schedule that is due, their available and in_payout accounts
 opened, and 100.00 USD available, posted through ``entries_post_bulk`` (the ledger door).
 
 Then, in this order:
@@ -67,8 +67,6 @@ def fixtures_create(creators: int) -> None:
     from apps.ledger.accounts import account_key, network_account
     from apps.ledger.models import Account, AccountKind, EntryKind
     from apps.ledger.services import EntryDraft, PostingSpec, entries_post_bulk
-    from apps.payouts import crypto
-    from apps.payouts.methods import details_context
     from apps.payouts.models import PayoutMethod, PayoutSchedule, Processor
     from apps.platforms.models import Platform
 
@@ -137,20 +135,17 @@ def fixtures_create(creators: int) -> None:
         )
         methods = []
         for c in rows:
-            token, key_id = crypto.seal(DETAILS, context=details_context(c.pk))
-            methods.append(
-                PayoutMethod(
-                    creator=c,
-                    processor=ach,
-                    currency_id="USD",
-                    details_encrypted=token,
-                    details_hint="ACH …6789",
-                    key_id=key_id,
-                    status="verified",
-                    is_default=True,
-                    verified_at=now,
-                )
+            method = PayoutMethod(
+                creator=c,
+                processor=ach,
+                currency_id="USD",
+                details_hint="ACH …6789",
+                status="verified",
+                is_default=True,
+                verified_at=now,
             )
+            method.details_seal(DETAILS)
+            methods.append(method)
         PayoutMethod.objects.bulk_create(methods)
         PayoutSchedule.objects.bulk_create(
             [
@@ -273,7 +268,7 @@ def service_build() -> None:
     django.setup()
     from django.db import connection
 
-    from apps.payouts.batches import payout_batches_build
+    from apps.payouts.services.batches import payout_batches_build
 
     start_rss = rss_mb()
     count = [0]

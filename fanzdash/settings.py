@@ -155,9 +155,12 @@ if REDIS_URL:
         }
     }
 else:
-    # A file cache is shared by web, worker and beat (rate limits, TOTP replay protection),
+    # A file cache is shared by web, worker and beat (TOTP replay protection, login limits),
     # unlike a per-process memory cache.
     CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{DATA_DIR / 'cache'}")}
+# Counters of the API and webhook rate limits (apps/core/throttling.py): Redis in production,
+# shared by every process; without Redis, each process's memory.
+RATE_LIMIT_STORAGE_URL = env.str("RATE_LIMIT_STORAGE_URL", default=REDIS_URL or "memory://")
 
 # --- Authentication -----------------------------------------------------------------------
 
@@ -199,10 +202,13 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "FanzDash"
 MFA_RECOVERY_CODE_COUNT = 10
 
-# Payout method details are encrypted at rest (apps/payouts/crypto.py): `key_id:base64key`
-# entries, newest first; older keys still decrypt until `rotate_payout_keys` re-sealed all.
+# Encryption at rest (apps/core/crypto.py; payout method details, later identity documents and
+# webhook secrets): `key_id:base64key` entries, newest first; older keys still decrypt until
+# everything is re-sealed (`rotate_payout_keys`). PAYOUT_ENCRYPTION_KEYS is the older name.
 # Empty: a key generated once into DATA_DIR (development); `check --deploy` warns.
-PAYOUT_ENCRYPTION_KEYS = env.list("PAYOUT_ENCRYPTION_KEYS", default=[])
+ENCRYPTION_KEYS = env.list(
+    "ENCRYPTION_KEYS", default=env.list("PAYOUT_ENCRYPTION_KEYS", default=[])
+)
 # Who sends the money in bank files (apps/payouts/adapters/files, docs/payouts.md). The
 # defaults are the standard example accounts, for the demo only: set them in production.
 PAYOUT_FILES = {
@@ -251,7 +257,6 @@ WEBHOOK_FAILED_AUTH_LIMIT = env.int("WEBHOOK_FAILED_AUTH_LIMIT", default=100)
 WEBHOOK_FAILED_AUTH_WINDOW = env.int("WEBHOOK_FAILED_AUTH_WINDOW", default=60)
 WEBHOOK_PLATFORM_QUOTA = env.int("WEBHOOK_PLATFORM_QUOTA", default=600_000)
 WEBHOOK_PLATFORM_QUOTA_WINDOW = env.int("WEBHOOK_PLATFORM_QUOTA_WINDOW", default=60)
-WEBHOOK_PLATFORM_QUOTA_SYNC_EVERY = env.int("WEBHOOK_PLATFORM_QUOTA_SYNC_EVERY", default=20)
 # Stored events are handed to the workers in one task message per this many ms (0: one per
 # request), at most WEBHOOK_PROCESS_CHUNK ids a message.
 WEBHOOK_ENQUEUE_COALESCE_MS = env.int("WEBHOOK_ENQUEUE_COALESCE_MS", default=20)
@@ -358,7 +363,7 @@ SPECTACULAR_SETTINGS = {
         "PayoutStateEnum": "apps.payouts.models.Payout.State",
         "PayoutBatchStatusEnum": "apps.payouts.models.PayoutBatch.Status",
         "PayoutMethodStatusEnum": "apps.payouts.models.PayoutMethod.Status",
-        "SandboxTransferStatusEnum": "apps.payouts.sandbox_views.TRANSFER_STATUSES",
+        "SandboxTransferStatusEnum": "apps.payouts.serializers.TRANSFER_STATUSES",
     },
 }
 

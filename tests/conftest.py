@@ -28,12 +28,17 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _isolated_cache():
-    """Rate limits and TOTP replay protection live in the cache; start every test clean."""
+    """Login limits and TOTP replay protection live in the cache, the API and webhook rate
+    limits in their own counters: start every test clean."""
     from django.core.cache import cache
 
+    from apps.core.throttling import rate_limits_reset
+
     cache.clear()
+    rate_limits_reset()
     yield
     cache.clear()
+    rate_limits_reset()
 
 
 @pytest.fixture

@@ -38,11 +38,14 @@ from rest_framework.views import APIView
 from apps.accounts.models import User
 from apps.audit.models import SecurityEvent
 from apps.audit.services import security_event_record
+from apps.core import signing
 from apps.core.api import ApiErrorSerializer
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
 from apps.core.health import health_report
 from apps.core.money import JsonNumber
+from apps.core.net import client_ip
+from apps.core.throttling import Throttled, failed_auth_hit, webhook_quota_hit
 from apps.platforms.authentication import (
     IsPlatformKey,
     PlatformAPIKeyAuthentication,
@@ -84,7 +87,6 @@ from .serializers import (
     WebhookBatchSerializer,
     WebhookEventSerializer,
 )
-from .throttling import Throttled, failed_auth_hit, platform_quota_hit, throttle_ip
 from .users import platform_user_sync
 
 TAGS = ["integrations"]
@@ -163,7 +165,7 @@ class _Refusal(Exception):
 def _refuse_unauthenticated(request, status: int, code: str, detail) -> _Refusal:
     """A refusal before the signature verified: counted against the IP's failure quota (and
     answered 429 once it is over)."""
-    throttled = failed_auth_hit(throttle_ip(request))
+    throttled = failed_auth_hit(client_ip(request))
     if throttled is not None:
         return _Refusal(_throttled(throttled))
     return _Refusal(_error(status, code, detail))
@@ -214,7 +216,7 @@ def _authenticate(request, source: str, *, body_limit: int):
 
 
 def _signature_refusal(request, context: SourceContext, error, ip) -> _Refusal:
-    throttled = failed_auth_hit(throttle_ip(request))
+    throttled = failed_auth_hit(client_ip(request))
     if throttled is not None:
         return _Refusal(_throttled(throttled))  # a blocked prober writes nothing
     stale = error.code == "stale_timestamp"
@@ -263,7 +265,7 @@ def webhook_receive(request, source: str) -> JsonResponse:
         )
     except _Refusal as refusal:
         return refusal.response
-    throttled = platform_quota_hit(source)
+    throttled = webhook_quota_hit(source)
     if throttled is not None:
         return _throttled(throttled)
     try:
@@ -319,7 +321,7 @@ def webhook_batch_receive(request, source: str) -> JsonResponse:
             "batch_too_large",
             f"{len(events)} events in one batch; at most {limit}: split it.",
         )
-    throttled = platform_quota_hit(source, len(events))
+    throttled = webhook_quota_hit(source, len(events))
     if throttled is not None:
         return _throttled(throttled)
 
@@ -1123,9 +1125,9 @@ class TestWebhookApi(APIView):
         body = json.dumps(payload).encode()
         secret = context.secrets[0].secret
         if values["scheme"] == "standard":
-            headers = signatures.standard_headers(secret, payload["id"], body)
+            headers = signing.standard_headers(secret, payload["id"], body)
         else:
-            headers = {"X-FANZ-Signature": signatures.fanz_signature(secret, body)}
+            headers = {"X-FANZ-Signature": signing.fanz_signature(secret, body)}
         path = f"/api/integrations/webhooks/{source}"
         client = Client(HTTP_HOST=request.get_host())
         response = client.post(

@@ -16,11 +16,11 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from apps.core import signing
 from apps.creators.models import PlatformAccount
 from apps.platforms.models import Platform
 from apps.platforms.services import platform_webhook_secret_rotate
 
-from . import signatures
 from .ingest import source_context
 
 SEED = 4242
@@ -147,7 +147,7 @@ def seed_demo_webhooks() -> DemoTraffic:
                 f"/api/integrations/webhooks/{platform.slug}",
                 data=body,
                 content_type="application/json",
-                headers={"X-FANZ-Signature": signatures.fanz_signature(secret, body)},
+                headers={"X-FANZ-Signature": signing.fanz_signature(secret, body)},
                 # As if over HTTPS: with DEBUG off, plain HTTP is redirected (SECURE_SSL_REDIRECT).
                 secure=True,
             )

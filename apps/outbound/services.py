@@ -24,6 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.audit.services import audit_record, security_event_record
+from apps.core import signing
 from apps.core.exceptions import ApplicationError
 from apps.platforms.models import Platform
 from apps.platforms.selectors import platform_active_secrets
@@ -35,7 +36,6 @@ from .models import (
     OutboundEvent,
     OutboundEventType,
 )
-from .signing import signature_headers
 from .transport import TransportResult, retry_after_seconds, webhook_post
 
 # Delay before retry n (after failed attempt n); len + 1 attempts in all.
@@ -367,15 +367,16 @@ def outbound_delivery_send(*, delivery_id: int) -> str:
     if not secrets:
         result = TransportResult(None, 0, error="The platform has no active webhook secret.")
         return _record(delivery, attempt, result, final=True)
-    headers = signature_headers(
-        secrets=secrets,
-        webhook_id=delivery.event.event_id,
-        timestamp=int(now.timestamp()),
-        body=delivery.event.body.encode(),
-    )
-    result = webhook_post(
-        url=url, body=delivery.event.body.encode(), headers=headers, timeout=timeout_seconds()
-    )
+    body = delivery.event.body.encode()
+    # X-FANZ-Signature with the newest secret; webhook-signature lists one signature per
+    # active secret, so a platform still on the previous one during a rotation verifies too.
+    headers = {
+        signing.FANZ_HEADER: signing.fanz_signature(secrets[0], body),
+        **signing.standard_headers(
+            secrets, delivery.event.event_id, body, timestamp=int(now.timestamp())
+        ),
+    }
+    result = webhook_post(url=url, body=body, headers=headers, timeout=timeout_seconds())
     return _record(delivery, attempt, result)
 
 

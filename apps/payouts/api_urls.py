@@ -8,8 +8,8 @@ from .apis import (
     PayoutBatchListApi,
     PayoutDetailApi,
     PayoutListApi,
+    SandboxCallbackApi,
 )
-from .sandbox_views import SandboxCallbackApi
 
 app_name = "payouts_api"
 

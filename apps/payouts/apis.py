@@ -1,6 +1,6 @@
 """Payouts API (/api/v1/payouts/): reads of batches and payouts for staff, a creator's payouts
-for staff and platform API keys, and the sandbox processor's signed callback
-(``sandbox_views.py``).
+for staff and platform API keys, and the sandbox processor's signed callback (applied by
+``services/callbacks.py``).
 
 Access: batches need ``payouts.view_payoutbatch`` (super admin, finance, compliance);
 payouts need ``payouts.view_payout`` (those and support). A platform API key reads only
@@ -12,23 +12,40 @@ trail (``events``) is for staff.
 from __future__ import annotations
 
 import django_filters
+from django.http import JsonResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from apps.core.api import StandardPagination, error_responses
+from apps.core.api import ApiErrorSerializer, StandardPagination, error_responses
+from apps.core.net import client_ip
 from apps.creators.selectors import creator_get_for
 from apps.platforms.authentication import StaffOrPlatformKey
 
 from .models import Payout, PayoutBatch
-from .selectors import payout_batch_get, payout_batch_queryset, payout_get_for, payout_queryset_for
+from .selectors.payouts import (
+    payout_batch_get,
+    payout_batch_queryset,
+    payout_get_for,
+    payout_queryset_for,
+)
 from .serializers import (
     PayoutBatchDetailSerializer,
     PayoutBatchSerializer,
     PayoutDetailSerializer,
     PayoutSerializer,
+    SandboxCallbackResultSerializer,
+    SandboxCallbackSerializer,
 )
+from .services.callbacks import BODY_LIMIT, sandbox_callback_receive
 
 TAGS = ["payouts"]
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The id.")
@@ -264,3 +281,93 @@ class CreatorPayoutListApi(ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+# --- the sandbox processor's callback -----------------------------------------------------
+
+CALLBACK_EXAMPLE = {
+    "id": "sbxevt_5f0c6f1e2d3b4a59",
+    "type": "transfer.failed",
+    "reference": "sbx_9c1d2e3f4a5b6c7d8e9f",
+    "idempotencyKey": "0b8a8f53-3b1a-4c55-9a7e-7f3f1b2e4c11",
+    "status": "failed",
+    "amount": "150.00",
+    "currency": "USD",
+    "failureCode": "account_closed",
+    "failureMessage": "The bank says this account is closed. Please add a new payout method.",
+    "occurredAt": "2026-12-01T09:00:05+00:00",
+}
+
+
+class SandboxCallbackApi(APIView):
+    """Signed by the sandbox processor; no session, no API key (the signature is the
+    authentication)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    @extend_schema(
+        tags=["payouts"],
+        operation_id="payouts_sandbox_callback",
+        summary="Sandbox processor callback (signed)",
+        description="Called by the sandbox processor when a transfer settles. Signed "
+        "`X-FANZ-Signature: sha256=<hex HMAC-SHA256(SANDBOX_PROCESSOR_SECRET, raw body)>`; a "
+        "missing or wrong signature is answered 401 and changes nothing. Each callback id is "
+        "applied once: repeats answer `duplicate`, callbacks for a payout already paid or "
+        "failed answer `ignored`.",
+        parameters=[
+            OpenApiParameter(
+                "X-FANZ-Signature",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="sha256=<hex HMAC-SHA256 of the raw body>",
+            )
+        ],
+        request=SandboxCallbackSerializer,
+        responses={
+            200: SandboxCallbackResultSerializer,
+            400: OpenApiResponse(ApiErrorSerializer, description="Malformed or invalid body."),
+            401: OpenApiResponse(
+                ApiErrorSerializer, description="`missing_signature` or `invalid_signature`."
+            ),
+            404: OpenApiResponse(ApiErrorSerializer, description="Unknown payout or transfer."),
+            409: OpenApiResponse(
+                ApiErrorSerializer, description="The payout's batch is not submitted."
+            ),
+            413: OpenApiResponse(ApiErrorSerializer, description="Body over 64 KiB."),
+            429: OpenApiResponse(
+                ApiErrorSerializer, description="Too many refused requests from this address."
+            ),
+        },
+        examples=[
+            OpenApiExample("A failed transfer", value=CALLBACK_EXAMPLE, request_only=True),
+            OpenApiExample(
+                "Applied",
+                value={"result": "applied", "payout": 812, "state": "failed"},
+                response_only=True,
+            ),
+        ],
+    )
+    def post(self, request):
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > BODY_LIMIT:
+            status, payload = (
+                413,
+                {
+                    "error": "payload_too_large",
+                    "detail": f"The body is larger than {BODY_LIMIT} bytes.",
+                },
+            )
+        else:
+            body = request._request.read(BODY_LIMIT + 1)
+            status, payload = sandbox_callback_receive(
+                body=body,
+                signature=request.META.get("HTTP_X_FANZ_SIGNATURE"),
+                source_ip=client_ip(request._request) or "-",
+            )
+        return JsonResponse(payload, status=status)

@@ -20,8 +20,11 @@ from schwifty import IBAN
 
 from apps.accounts.models import User
 from apps.creators.models import Creator
+from apps.creators.services import payout_hold_place
 
 from .models import PayoutMethod, PayoutSchedule, Processor, ProcessorCurrency
+from .selectors.eligibility import eligible_payouts_for_batch
+from .services.methods import payout_method_add, payout_method_verify, payout_schedule_set
 
 BTC_ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
 ETH_ADDRESSES = [
@@ -105,11 +108,6 @@ def _schedule(n: int, currency: str) -> dict:
 
 
 def seed_demo_payouts() -> DemoPayouts:
-    from apps.creators.services import payout_hold_place
-
-    from .eligibility import eligible_payouts_for_batch
-    from .methods import payout_method_add, payout_method_verify, payout_schedule_set
-
     summary = DemoPayouts()
     verifier = (
         User.objects.filter(email="finance@fanzdash.local").first()

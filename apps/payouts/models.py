@@ -16,6 +16,15 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from apps.core import crypto
+
+DETAILS_PURPOSE = "payout-method-details"  # what crypto binds a method's sealed details to
+
+
+def details_context(creator_id: int) -> str:
+    """What a method's sealed details are bound to: its creator."""
+    return f"creator:{creator_id}"
+
 
 class Processor(models.Model):
     """A way money leaves the network (Paxum, Wise, SEPA, ACH, a crypto chain, ...)."""
@@ -120,8 +129,8 @@ class FxRate(models.Model):
 
 class PayoutMethod(models.Model):
     """Where a creator is paid. The details (account numbers, IBAN, wallet address, ...) are
-    encrypted at rest (``details_encrypted``, see payouts/crypto.py); ``details_hint`` is what
-    screens show ("IBAN DE89 …3000")."""
+    encrypted at rest (``details_encrypted``, sealed by ``apps.core.crypto`` under ``key_id``
+    and bound to the creator); ``details_hint`` is what screens show ("IBAN DE89 …3000")."""
 
     class Status(models.TextChoices):
         UNVERIFIED = "unverified", "Awaiting verification"
@@ -162,6 +171,30 @@ class PayoutMethod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.processor.name}: {self.details_hint}"
+
+    def details_seal(self, details: dict) -> None:
+        """Encrypt ``details`` (already validated) into this row under the newest key."""
+        self.details_encrypted, self.key_id = crypto.seal(
+            details, purpose=DETAILS_PURPOSE, context=details_context(self.creator_id)
+        )
+
+    def details(self) -> dict:
+        """The decrypted details (the fields ``validation.py`` cleaned, e.g.
+        ``{"account_holder", "iban", "bic"}``). For settlement adapters and bank files only:
+        never render them in a page, a log line or an audit event. Raises
+        ``apps.core.crypto.SealError`` when they cannot be read."""
+        try:
+            return crypto.unseal(
+                self.details_encrypted,
+                self.key_id,
+                purpose=DETAILS_PURPOSE,
+                context=details_context(self.creator_id),
+            )
+        except crypto.TamperedTokenError:
+            # Details sealed without a context (test fixtures that seal directly) are still
+            # read; `rotate_payout_keys` binds them. A token bound to another creator fails
+            # both ways: only code holding the key can make a context-free one.
+            return crypto.unseal(self.details_encrypted, self.key_id, purpose=DETAILS_PURPOSE)
 
 
 class PayoutSchedule(models.Model):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from import_export import fields, resources
 
 from .models import Payout, PayoutBatch
-from .selectors import money
+from .selectors.payouts import money
 
 
 class PayoutResource(resources.ModelResource):

@@ -128,3 +128,45 @@ class PayoutBatchDetailSerializer(PayoutBatchSerializer):
     states = PayoutStateCountSerializer(
         many=True, source="state_counts", help_text="How many of its payouts are in each state."
     )
+
+
+# --- the sandbox processor's callback (apis.SandboxCallbackApi) -----------------------------
+
+TRANSFER_STATUSES = [("paid", "paid"), ("failed", "failed")]
+
+
+class SandboxCallbackSerializer(serializers.Serializer):
+    id = serializers.CharField(max_length=100, help_text="The callback's own id (deduplicated).")
+    type = serializers.ChoiceField(choices=["transfer.paid", "transfer.failed"])
+    reference = serializers.CharField(max_length=200, help_text="The sandbox's transfer id.")
+    idempotencyKey = serializers.UUIDField(
+        help_text="The payout's idempotency key, sent with the transfer."
+    )
+    status = serializers.ChoiceField(choices=TRANSFER_STATUSES)
+    amount = serializers.CharField(required=False)
+    currency = serializers.CharField(required=False, max_length=3)
+    failureCode = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=64
+    )
+    failureMessage = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    occurredAt = serializers.CharField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        failed = attrs["status"] == "failed"
+        if failed != (attrs["type"] == "transfer.failed"):
+            raise serializers.ValidationError({"status": ["Does not match the type."]})
+        if failed and not attrs.get("failureCode"):
+            raise serializers.ValidationError(
+                {"failureCode": ["A failed transfer needs its failure code."]}
+            )
+        return attrs
+
+
+class SandboxCallbackResultSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(
+        choices=["applied", "duplicate", "ignored"],
+        help_text="applied: the payout changed; duplicate: this callback id was applied "
+        "before; ignored: the payout was already closed (recorded in its trail).",
+    )
+    payout = serializers.IntegerField(help_text="The payout's id.")
+    state = serializers.CharField(help_text="The payout's state after the callback.")

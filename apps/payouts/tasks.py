@@ -1,14 +1,22 @@
-"""Celery tasks of the payouts app. Each is idempotent: running it twice, or from two workers
-at once, never creates a second payout for the same money.
-
-- batch building (H5a): ``payouts.build_batches`` (daily, see schedules.py) and
-  ``payouts.handle_mass_payout_requests``;
-- submission and settlement (H5b): below.
+"""Celery tasks of the payouts app. Each takes ids, calls a service, and is idempotent: running
+it twice, or from two workers at once, never creates a second payout for the same money.
+Services queue them by name (``apps.core.queue``).
 """
 
 from __future__ import annotations
 
 from celery import shared_task
+
+from .adapters.sandbox import sandbox_transfer_settle
+from .services.batches import mass_payout_requests_pending_handle, payout_batches_build
+from .services.callbacks import CallbackNotDelivered, sandbox_callback_deliver
+from .services.submission import (
+    SUBMIT_BATCH_TASK,
+    SUBMIT_PAYOUT_TASK,
+    payout_batches_settle_done,
+    payout_submit,
+    payouts_submit_pending,
+)
 
 # --- building -----------------------------------------------------------------------------
 
@@ -17,8 +25,6 @@ from celery import shared_task
 def build_batches(processor: str | None = None, currency: str | None = None) -> list[int]:
     """Scheduled by beat: draft batches of every creator whose schedule is due. Creators who
     already have an open payout are skipped, so a repeated run builds nothing new."""
-    from .batches import payout_batches_build
-
     batches = payout_batches_build(processor=processor, currency=currency, source="schedule")
     return [batch.pk for batch in batches]
 
@@ -27,8 +33,6 @@ def build_batches(processor: str | None = None, currency: str | None = None) -> 
 def handle_mass_payout_requests() -> int:
     """Turn every recorded ``mass_payout_initiated`` request into draft batches (each request
     is handled once: its status leaves ``recorded`` in the same transaction)."""
-    from .batches import mass_payout_requests_pending_handle
-
     return mass_payout_requests_pending_handle()
 
 
@@ -37,20 +41,16 @@ def handle_mass_payout_requests() -> int:
 # processor, so two workers, a redelivered message or the beat sweep never submit one twice.
 
 
-@shared_task(name="payouts.submit_batch")
+@shared_task(name=SUBMIT_BATCH_TASK)
 def payout_batch_submit_task(batch_id: int) -> int:
     """Enqueued when a batch is submitted: send its payouts, one claim at a time."""
-    from .submission import payouts_submit_pending
-
     return payouts_submit_pending(batch_id=batch_id, limit=100_000).submitted
 
 
-@shared_task(name="payouts.submit_payout")
+@shared_task(name=SUBMIT_PAYOUT_TASK)
 def payout_submit_task(payout_id: int) -> str | None:
     """A transient failure's retry, queued for its ``next_attempt_at`` (does nothing if it is
     not due, or another worker took it)."""
-    from .submission import payout_submit
-
     payout = payout_submit(payout_id=payout_id)
     return payout.state if payout else None
 
@@ -59,8 +59,6 @@ def payout_submit_task(payout_id: int) -> str | None:
 def payouts_submit_due() -> dict:
     """Beat, every minute: retries whose time has come, payouts whose worker died mid-call
     (lease over: re-sent with the same idempotency key), batches whose last payout closed."""
-    from .submission import payout_batches_settle_done, payouts_submit_pending
-
     run = payouts_submit_pending(limit=500)
     return {"submitted": run.submitted, "batches_settled": payout_batches_settle_done()}
 
@@ -70,8 +68,6 @@ def payouts_submit_due() -> dict:
 
 @shared_task(name="payouts.sandbox_transfer_settle")
 def sandbox_transfer_settle_task(transfer_id: int) -> bool:
-    from .adapters.sandbox import sandbox_transfer_settle
-
     return sandbox_transfer_settle(transfer_id)
 
 
@@ -83,8 +79,6 @@ def sandbox_transfer_settle_task(transfer_id: int) -> bool:
 )
 def sandbox_callback_deliver_task(self, transfer_id: int) -> bool:
     """Post the transfer's signed callback; retried with a growing delay until it is taken."""
-    from .adapters.sandbox import CallbackNotDelivered, sandbox_callback_deliver
-
     try:
         return sandbox_callback_deliver(transfer_id)
     except CallbackNotDelivered as error:

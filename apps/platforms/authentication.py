@@ -29,6 +29,8 @@ from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 
+from apps.core.throttling import anonymous_attempt_count
+
 from .models import Platform, PlatformAPIKey
 
 KEYWORDS = ("bearer", "api-key")
@@ -75,6 +77,7 @@ class PlatformPrincipal:
 
     is_authenticated = True
     is_anonymous = False
+    is_platform_key = True  # what the throttles and the audit log look for
     is_active = True
     is_staff = False
     is_superuser = False
@@ -110,9 +113,6 @@ def is_platform_principal(user) -> bool:
 
 
 def _throttle_failed_attempt(request) -> None:
-    # Local import: throttling imports this module for PlatformPrincipal.
-    from apps.core.throttling import anonymous_attempt_count
-
     anonymous_attempt_count(request)
 
 

@@ -182,7 +182,7 @@ def _check_deploy(tmp_path: Path, debug: str) -> subprocess.CompletedProcess:
         DEBUG=debug,
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="fanzdash.example.com",
-        PAYOUT_ENCRYPTION_KEYS="k1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        ENCRYPTION_KEYS="k1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     )
     return _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from django.test import Client
 
-from apps.integrations import signatures
+from apps.core import signing
 
 SECRET = "test-secret-boyfanz-0123456789abcdef"
 NETWORK_SECRET = "test-network-secret-0123456789abcdef"
@@ -16,19 +16,15 @@ NETWORK_SECRET = "test-network-secret-0123456789abcdef"
 
 @pytest.fixture(autouse=True)
 def _webhook_process_state(settings):
-    """The source cache and the in-process part of the quota counters outlive a test's
-    rolled-back transaction: start every test without them. Central events verify with
-    NETWORK_SECRET."""
+    """The source cache outlives a test's rolled-back transaction: start every test without
+    it. Central events verify with NETWORK_SECRET."""
     from apps.integrations.ingest import source_cache_clear
-    from apps.integrations.throttling import throttle_state_clear
 
     settings.NETWORK_WEBHOOK_SECRET = NETWORK_SECRET
     settings.NETWORK_WEBHOOK_SECRET_PREVIOUS = ""
     source_cache_clear()
-    throttle_state_clear()
     yield
     source_cache_clear()
-    throttle_state_clear()
 
 
 @pytest.fixture
@@ -60,13 +56,13 @@ def platform_secret(core_reference_data):
 
 
 def sign_fanz(body: bytes, secret: str = SECRET) -> dict[str, str]:
-    return {"X-FANZ-Signature": signatures.fanz_signature(secret, body)}
+    return {"X-FANZ-Signature": signing.fanz_signature(secret, body)}
 
 
 def sign_standard(
     body: bytes, secret: str = SECRET, *, webhook_id: str = "msg_1", timestamp=None
 ) -> dict[str, str]:
-    return signatures.standard_headers(secret, webhook_id, body, timestamp=timestamp)
+    return signing.standard_headers(secret, webhook_id, body, timestamp=timestamp)
 
 
 def encode(payload) -> bytes:

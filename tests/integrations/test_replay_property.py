@@ -30,9 +30,9 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
+from apps.core import signing
 from apps.core.currencies import currency_exponent
 from apps.core.money import format_minor
-from apps.integrations import signatures
 from apps.integrations.models import WebhookEvent
 from apps.integrations.processing import webhook_events_process_now
 from apps.ledger.accounts import account_cache_clear
@@ -245,7 +245,7 @@ def test_replaying_twice_shuffled_with_forgeries_equals_processing_once(
                 path,
                 data=body,
                 content_type="application/json",
-                headers={"X-FANZ-Signature": signatures.fanz_signature(secret, body)},
+                headers={"X-FANZ-Signature": signing.fanz_signature(secret, body)},
             )
 
     def flush(slug: str) -> None:

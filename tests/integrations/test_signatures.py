@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from apps.integrations import signatures
+from apps.core import signing
 from apps.integrations.models import WebhookEvent
 from apps.integrations.schemas import EVENT_EXAMPLES
 from apps.integrations.signatures import SignatureError, SigningSecret, signature_verify
@@ -44,7 +44,7 @@ def tip_payload(event_id: str) -> dict:
 
 def test_fanz_signature_matches_any_active_secret_and_says_which():
     headers = meta(
-        {"X-FANZ-Signature": signatures.fanz_signature("old-secret-xxxxxxxxxxxxxxxx1", BODY)}
+        {"X-FANZ-Signature": signing.fanz_signature("old-secret-xxxxxxxxxxxxxxxx1", BODY)}
     )
     verification = signature_verify(
         meta=headers,
@@ -57,7 +57,7 @@ def test_fanz_signature_matches_any_active_secret_and_says_which():
 
 
 def test_fanz_signature_hex_is_case_insensitive():
-    value = signatures.fanz_signature(SECRET, BODY).upper().replace("SHA256=", "sha256=")
+    value = signing.fanz_signature(SECRET, BODY).upper().replace("SHA256=", "sha256=")
     assert signature_verify(
         meta=meta({"X-FANZ-Signature": value}), body=BODY, secrets=secrets(SECRET)
     )
@@ -74,7 +74,7 @@ def test_fanz_signature_in_another_form_is_invalid(value):
 
 
 def test_no_secret_verifies_nothing():
-    headers = meta({"X-FANZ-Signature": signatures.fanz_signature(SECRET, BODY)})
+    headers = meta({"X-FANZ-Signature": signing.fanz_signature(SECRET, BODY)})
     with pytest.raises(SignatureError) as error:
         signature_verify(meta=headers, body=BODY, secrets=[])
     assert error.value.code == "invalid_signature"
@@ -87,7 +87,7 @@ def test_no_signature_header_is_missing_signature():
 
 
 def test_standard_needs_all_three_headers():
-    headers = signatures.standard_headers(SECRET, "msg_1", BODY)
+    headers = signing.standard_headers(SECRET, "msg_1", BODY)
     del headers["webhook-timestamp"]
     with pytest.raises(SignatureError) as error:
         signature_verify(meta=meta(headers), body=BODY, secrets=secrets(SECRET))
@@ -96,7 +96,7 @@ def test_standard_needs_all_three_headers():
 
 def test_a_standard_header_disables_the_fanz_fallback():
     headers = {
-        "X-FANZ-Signature": signatures.fanz_signature(SECRET, BODY),
+        "X-FANZ-Signature": signing.fanz_signature(SECRET, BODY),
         "webhook-id": "msg_1",
     }
     with pytest.raises(SignatureError) as error:
@@ -105,7 +105,7 @@ def test_a_standard_header_disables_the_fanz_fallback():
 
 
 def test_standard_accepts_one_good_signature_among_several_and_ignores_other_versions():
-    good = signatures.standard_headers(SECRET, "msg_1", BODY)
+    good = signing.standard_headers(SECRET, "msg_1", BODY)
     headers = {
         **good,
         "webhook-signature": "v1a,AAAA v1,not-base64!! v1,"
@@ -122,23 +122,23 @@ def test_standard_accepts_one_good_signature_among_several_and_ignores_other_ver
 @pytest.mark.parametrize("skew", [-301, 301])
 def test_standard_tolerance_is_five_minutes_either_way(skew):
     now = time.time()
-    headers = signatures.standard_headers(SECRET, "msg_1", BODY, timestamp=int(now) + skew)
+    headers = signing.standard_headers(SECRET, "msg_1", BODY, timestamp=int(now) + skew)
     with pytest.raises(SignatureError) as error:
         signature_verify(meta=meta(headers), body=BODY, secrets=secrets(SECRET), now=now)
     assert error.value.code == "stale_timestamp"
-    ok = signatures.standard_headers(SECRET, "msg_1", BODY, timestamp=int(now) - 299)
+    ok = signing.standard_headers(SECRET, "msg_1", BODY, timestamp=int(now) - 299)
     assert signature_verify(meta=meta(ok), body=BODY, secrets=secrets(SECRET), now=now)
 
 
 def test_a_stale_forgery_is_invalid_not_stale():
-    headers = signatures.standard_headers("another-secret-000000000000", "m", BODY, timestamp=1)
+    headers = signing.standard_headers("another-secret-000000000000", "m", BODY, timestamp=1)
     with pytest.raises(SignatureError) as error:
         signature_verify(meta=meta(headers), body=BODY, secrets=secrets(SECRET))
     assert error.value.code == "invalid_signature"
 
 
 def test_standard_timestamp_must_be_whole_seconds():
-    headers = signatures.standard_headers(SECRET, "msg_1", BODY)
+    headers = signing.standard_headers(SECRET, "msg_1", BODY)
     headers["webhook-timestamp"] = "soon"
     with pytest.raises(SignatureError) as error:
         signature_verify(meta=meta(headers), body=BODY, secrets=secrets(SECRET))
@@ -148,8 +148,8 @@ def test_standard_timestamp_must_be_whole_seconds():
 def test_whsec_secret_is_the_base64_decoded_key():
     key = b"\x01\x02" * 16
     secret = "whsec_" + base64.b64encode(key).decode()
-    assert signatures.standard_key(secret) == key
-    assert signatures.standard_key("plain-secret-abc") == b"plain-secret-abc"
+    assert signing.standard_key(secret) == key
+    assert signing.standard_key("plain-secret-abc") == b"plain-secret-abc"
 
 
 # --- against the reference library ---------------------------------------------------------------
@@ -157,10 +157,10 @@ def test_whsec_secret_is_the_base64_decoded_key():
 
 def test_our_standard_signature_verifies_with_the_reference_library():
     secret = "whsec_" + base64.b64encode(b"k" * 24).decode()
-    headers = signatures.standard_headers(secret, "msg_42", BODY)
+    headers = signing.standard_headers(secret, "msg_42", BODY)
     assert Webhook(secret).verify(BODY, headers) == json.loads(BODY)
     # a raw (non-whsec) secret is used as its bytes, as the library does with bytes keys
-    raw_headers = signatures.standard_headers(SECRET, "msg_42", BODY)
+    raw_headers = signing.standard_headers(SECRET, "msg_42", BODY)
     assert Webhook(SECRET.encode()).verify(BODY, raw_headers) == json.loads(BODY)
 
 

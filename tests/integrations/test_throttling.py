@@ -7,11 +7,11 @@ import copy
 from datetime import UTC, datetime
 
 import pytest
+from apps.core.throttling import webhook_quota_hit
 
 from apps.audit.models import SecurityEvent
 from apps.integrations.models import WebhookEvent
 from apps.integrations.schemas import EVENT_EXAMPLES
-from apps.integrations.throttling import platform_quota_hit
 
 from .conftest import SECRET
 
@@ -75,7 +75,6 @@ def test_unknown_platform_probes_count_as_failures(post_webhook, low_failure_lim
 
 def test_platform_quota_limits_signed_events(settings, platform_secret, post_webhook):
     settings.WEBHOOK_PLATFORM_QUOTA = 3
-    settings.WEBHOOK_PLATFORM_QUOTA_SYNC_EVERY = 1
     for _ in range(3):
         assert post_webhook(tip()).status_code == 202
     payload = tip()
@@ -88,29 +87,32 @@ def test_platform_quota_limits_signed_events(settings, platform_secret, post_web
 
 def test_platform_quota_counts_each_event_of_a_batch(settings, platform_secret, post_webhook):
     settings.WEBHOOK_PLATFORM_QUOTA = 5
-    settings.WEBHOOK_PLATFORM_QUOTA_SYNC_EVERY = 1
     path = "/api/integrations/webhooks/boyfanz/batch"
     assert post_webhook({"events": [tip() for _ in range(4)]}, path=path).status_code == 200
     assert_throttled(post_webhook({"events": [tip() for _ in range(2)]}, path=path))
     assert WebhookEvent.objects.count() == 4
 
 
-def test_platform_quota_counts_locally_between_syncs(settings, db):
-    """With SYNC_EVERY=20 the shared counter is touched once per 20 events, but the process
-    still refuses past the quota from its own count."""
-    from django.core.cache import cache
-
-    settings.WEBHOOK_PLATFORM_QUOTA = 5
-    settings.WEBHOOK_PLATFORM_QUOTA_SYNC_EVERY = 20
-    results = [platform_quota_hit("boyfanz", now=1_000_000.0) for _ in range(6)]
-    assert results[:5] == [None] * 5
-    assert results[5] is not None and results[5].retry_after == 20
-    assert cache.get("whthr:quota:boyfanz:999960") is None  # not synced yet
+def test_a_window_edge_never_lets_twice_the_quota_through(settings, db, time_machine):
+    """The quota is a sliding window: a burst at the very end of one window still counts
+    right after the edge, and room comes back only as the burst slides out."""
+    settings.WEBHOOK_PLATFORM_QUOTA = 10
+    settings.WEBHOOK_PLATFORM_QUOTA_WINDOW = 60
+    time_machine.move_to(datetime(2027, 12, 31, 23, 59, 59, tzinfo=UTC), tick=False)
+    assert webhook_quota_hit("boyfanz", 10) is None  # the whole quota, in the last second
+    time_machine.shift(1)  # the next minute (and year) begins
+    refused = webhook_quota_hit("boyfanz")
+    assert refused is not None and 1 <= refused.retry_after <= 60
+    time_machine.shift(30)  # half the burst has slid out
+    assert webhook_quota_hit("boyfanz", 5) is None
+    assert webhook_quota_hit("boyfanz") is not None
+    time_machine.shift(120)  # everything has slid out
+    assert webhook_quota_hit("boyfanz", 10) is None
 
 
 def test_quota_zero_means_unlimited(settings, db):
     settings.WEBHOOK_PLATFORM_QUOTA = 0
-    assert all(platform_quota_hit("boyfanz") is None for _ in range(50))
+    assert all(webhook_quota_hit("boyfanz") is None for _ in range(50))
 
 
 def test_behind_a_proxy_the_address_the_proxy_added_is_counted(

@@ -131,8 +131,8 @@ def make_payout(creator, amount_minor, *, fee_minor=0, method=None, batch=None, 
     """A pending payout of ``creator`` from boyfanz available (one item), in its own draft
     batch unless one is given; reserved through ``payout_reserve`` unless ``reserve=False``."""
     from apps.ledger.accounts import creator_account
-    from apps.payouts.ledger import payout_reserve
     from apps.payouts.models import Payout, PayoutBatch, PayoutItem
+    from apps.payouts.services.ledger import payout_reserve
     from apps.platforms.models import Platform
 
     method = method or creator.payout_methods.get(is_default=True)

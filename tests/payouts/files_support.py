@@ -82,14 +82,10 @@ ACH_DETAILS = {
 
 def sealed_method(creator, processor_code: str, details: dict, *, currency: str):
     """A verified default method of ``creator`` whose details are really encrypted."""
-    from apps.payouts import crypto
-
     from .conftest import make_method
 
     method = make_method(creator, processor_code, currency=currency)
-    token, key_id = crypto.seal(details)
-    method.details_encrypted = token
-    method.key_id = key_id
+    method.details_seal(details)
     method.save(update_fields=["details_encrypted", "key_id"])
     return method
 

@@ -43,15 +43,15 @@ def reference_data(transactional_db):
 def sandbox_method(creator, account: str = "demo-0000", *, outcome: str | None = None):
     """A verified default sandbox method whose sealed details name ``account`` (its last two
     digits pick the sandbox's outcome) and, optionally, an explicit ``outcome`` plan."""
-    from apps.payouts.crypto import seal
-
     method = make_method(creator, "sandbox", currency=creator.default_currency_id)
     details = {"account": account}
     if outcome:
         details["outcome"] = outcome
-    token, key_id = seal(details)
+    method.details_seal(details)
     PayoutMethod.objects.filter(pk=method.pk).update(
-        details_encrypted=token, key_id=key_id, details_hint=f"Sandbox {account}"
+        details_encrypted=method.details_encrypted,
+        key_id=method.key_id,
+        details_hint=f"Sandbox {account}",
     )
     method.refresh_from_db()
     return method

@@ -12,13 +12,13 @@ from apps.audit.models import AuditEvent
 from apps.core.exceptions import ApplicationError
 from apps.ledger.models import JournalEntry
 from apps.ledger.selectors import trial_balance
-from apps.payouts.batches import (
+from apps.payouts.models import Payout, PayoutBatch
+from apps.payouts.services.batches import (
     mass_payout_request_handle,
     payout_batch_approve,
     payout_batch_cancel,
     payout_batches_build,
 )
-from apps.payouts.models import Payout, PayoutBatch
 
 from .conftest import available_minor, in_payout_minor, make_method
 
@@ -355,7 +355,7 @@ def test_mass_payout_request_with_nobody_payable_is_rejected():
 
 
 def test_instant_payout_to_a_non_default_method(payable_creator):
-    from apps.payouts.batches import payout_batch_build_instant
+    from apps.payouts.services.batches import payout_batch_build_instant
 
     from .conftest import make_schedule
 
@@ -379,7 +379,7 @@ def test_instant_payout_to_a_non_default_method(payable_creator):
 
 
 def test_instant_refused_for_processors_without_it(payable_creator):
-    from apps.payouts.batches import payout_batch_build_instant
+    from apps.payouts.services.batches import payout_batch_build_instant
 
     creator = payable_creator("100.00")
     ach = make_method(creator, "ach", default=False)
@@ -389,7 +389,7 @@ def test_instant_refused_for_processors_without_it(payable_creator):
 
 
 def test_instant_refused_when_not_eligible(payable_creator):
-    from apps.payouts.batches import payout_batch_build_instant
+    from apps.payouts.services.batches import payout_batch_build_instant
 
     creator = payable_creator("100.00")
     btc = make_method(creator, "crypto-btc", status="unverified", default=False)
@@ -422,7 +422,7 @@ def test_beat_tasks_are_declared_and_run(payable_creator):
 
 
 def test_cancel_a_batch_in_pages(payable_creator, finance_user, monkeypatch):
-    from apps.payouts import batches as batches_module
+    from apps.payouts.services import batches as batches_module
 
     monkeypatch.setattr(batches_module, "RETURN_PAGE", 2)
     creators = [payable_creator("10.00") for _ in range(5)]

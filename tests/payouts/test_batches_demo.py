@@ -11,8 +11,8 @@ from apps.accounts.demo import seed_demo_users
 from apps.creators.models import Creator
 from apps.ledger.demo import seed_demo_network
 from apps.payouts.demo import seed_demo_payouts
-from apps.payouts.eligibility import creator_payout_eligibility
 from apps.payouts.models import PayoutMethod, Processor
+from apps.payouts.selectors.eligibility import creator_payout_eligibility
 
 pytestmark = pytest.mark.django_db
 

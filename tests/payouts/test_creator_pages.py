@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.core.currencies import currency_exponent
-from apps.payouts.methods import payout_method_add, payout_method_verify
 from apps.payouts.models import Payout, PayoutMethod, PayoutSchedule, Processor
+from apps.payouts.services.methods import payout_method_add, payout_method_verify
 
 from .conftest import make_method, make_payout
 

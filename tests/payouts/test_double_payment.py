@@ -30,7 +30,7 @@ from apps.payouts.adapters.sandbox import (
     sign,
 )
 from apps.payouts.models import Payout, PayoutBatch, ProcessorEvent
-from apps.payouts.submission import (
+from apps.payouts.services.submission import (
     _processor_call,
     payout_claim_next,
     payout_mark_failed,
@@ -139,7 +139,7 @@ def _subprocess_env() -> dict[str, str]:
 
 KILLED_WORKER = """
 import os
-from apps.payouts.submission import _processor_call, payout_claim_next
+from apps.payouts.services.submission import _processor_call, payout_claim_next
 claim = payout_claim_next(payout_id={payout_id})
 result = _processor_call(claim)
 print(result.outcome, result.reference, flush=True)

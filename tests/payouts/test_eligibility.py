@@ -9,12 +9,12 @@ import pytest
 from django.utils import timezone
 
 from apps.creators.models import Creator, PayoutHold
-from apps.payouts.eligibility import (
+from apps.payouts.models import Payout, PayoutMethod, Processor, ProcessorCurrency
+from apps.payouts.selectors.eligibility import (
     creator_payout_eligibility,
     eligible_payouts_for_batch,
     next_due_on,
 )
-from apps.payouts.models import Payout, PayoutMethod, Processor, ProcessorCurrency
 
 from .conftest import fund, make_method, make_payout, make_schedule
 

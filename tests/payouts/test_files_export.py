@@ -17,7 +17,7 @@ from apps.payouts.adapters import adapter_for
 from apps.payouts.adapters.files import SepaFileAdapter
 from apps.payouts.adapters.files.sepa import SEPA_XSD_PATH
 from apps.payouts.models import Payout, ProcessorEvent
-from apps.payouts.views_files import batch_page_url
+from apps.payouts.views.files import batch_page_url
 
 from .files_support import ACH_DETAILS, SEPA_DETAILS, file_batch
 from .test_files_nacha import field, parse_back

@@ -7,7 +7,7 @@ import pytest
 from apps.core.exceptions import ApplicationError
 from apps.ledger.models import AccountKind, EntryKind, JournalEntry
 from apps.ledger.selectors import trial_balance
-from apps.payouts.ledger import payout_reserve, payout_return, payout_settle
+from apps.payouts.services.ledger import payout_reserve, payout_return, payout_settle
 
 from .conftest import available_minor, in_payout_minor, make_payout
 
@@ -183,7 +183,7 @@ def test_items_must_add_up(payable_creator):
 
 
 def test_bulk_reserve_matches_single(payable_creator):
-    from apps.payouts.ledger import payouts_reserve_bulk
+    from apps.payouts.services.ledger import payouts_reserve_bulk
 
     first = payable_creator("100.00")
     second = payable_creator("30.00")
@@ -202,7 +202,7 @@ def test_bulk_reserve_matches_single(payable_creator):
 
 
 def test_bulk_reserve_is_all_or_nothing(payable_creator):
-    from apps.payouts.ledger import payouts_reserve_bulk
+    from apps.payouts.services.ledger import payouts_reserve_bulk
 
     first = payable_creator("100.00")
     second = payable_creator("10.00")
@@ -216,7 +216,7 @@ def test_bulk_reserve_is_all_or_nothing(payable_creator):
 
 
 def test_bulk_return(payable_creator):
-    from apps.payouts.ledger import payouts_return_bulk
+    from apps.payouts.services.ledger import payouts_return_bulk
 
     first = payable_creator("100.00")
     second = payable_creator("30.00")
@@ -237,7 +237,7 @@ def test_bulk_return(payable_creator):
 
 
 def test_bulk_return_refuses_a_settled_payout_and_writes_nothing(payable_creator):
-    from apps.payouts.ledger import payouts_return_bulk
+    from apps.payouts.services.ledger import payouts_return_bulk
 
     creator = payable_creator("100.00")
     paid = make_payout(creator, 3000)

@@ -10,9 +10,9 @@ from django.db import connection
 
 from apps.core.exceptions import ApplicationError
 from apps.ledger.selectors import trial_balance
-from apps.payouts.batches import payout_batches_build
-from apps.payouts.ledger import payout_reserve, payout_return, payout_settle
 from apps.payouts.models import Payout
+from apps.payouts.services.batches import payout_batches_build
+from apps.payouts.services.ledger import payout_reserve, payout_return, payout_settle
 
 from .conftest import available_minor, in_payout_minor, make_payout
 

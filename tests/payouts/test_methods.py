@@ -7,20 +7,19 @@ import pytest
 from django.db import connection
 
 from apps.audit.models import AuditEvent
+from apps.core import crypto
 from apps.core.exceptions import ApplicationError
 from apps.creators.models import Creator
-from apps.payouts import crypto
-from apps.payouts.methods import (
+from apps.payouts.models import PayoutMethod, PayoutSchedule, Processor
+from apps.payouts.services.methods import (
     MAX_METHODS_PER_CREATOR,
     instant_payout_request,
     payout_method_add,
-    payout_method_details,
     payout_method_disable,
     payout_method_set_default,
     payout_method_verify,
     payout_schedule_set,
 )
-from apps.payouts.models import PayoutMethod, PayoutSchedule, Processor
 
 from .conftest import make_payout
 
@@ -81,7 +80,7 @@ def test_add_validates_seals_hints_and_audits(creator):
     assert method.details_hint == "IBAN DE89 …3000"
     assert method.key_id == crypto.current_key_id()
     assert "DE89" not in method.details_encrypted and "Ana" not in method.details_encrypted
-    assert payout_method_details(method) == {
+    assert method.details() == {
         "account_holder": "Ana Example",
         "iban": "DE89370400440532013000",
     }

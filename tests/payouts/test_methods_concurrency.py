@@ -8,8 +8,8 @@ import threading
 import pytest
 from django.db import connection
 
-from apps.payouts.methods import payout_method_add, payout_method_set_default
 from apps.payouts.models import PayoutMethod, Processor
+from apps.payouts.services.methods import payout_method_add, payout_method_set_default
 
 pytestmark = [
     pytest.mark.postgres,

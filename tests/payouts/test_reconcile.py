@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from apps.ledger.models import JournalEntry
 from apps.payouts.models import Payout, PayoutBatch, PayoutMethod
-from apps.payouts.submission import payout_mark_paid
+from apps.payouts.services.submission import payout_mark_paid
 
 from .conftest import available_minor, in_payout_minor
 from .files_support import SEPA_DETAILS, file_batch

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 
 from apps.ledger.models import JournalEntry
-from apps.payouts.adapters.files.batch import batch_reconcile
 from apps.payouts.models import Payout, PayoutBatch
+from apps.payouts.services.files import batch_reconcile
 
 from .files_support import SEPA_DETAILS, file_batch
 

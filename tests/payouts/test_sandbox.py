@@ -17,14 +17,14 @@ from apps.payouts.adapters.sandbox import (
     Plan,
     callback_body,
     plan_for,
-    sandbox_callback_deliver,
     sandbox_submit,
     sandbox_transfer_settle,
     sandbox_transfers,
     sign,
 )
 from apps.payouts.models import Payout, ProcessorEvent
-from apps.payouts.submission import payout_batch_submit
+from apps.payouts.services.callbacks import CallbackNotDelivered, sandbox_callback_deliver
+from apps.payouts.services.submission import payout_batch_submit
 
 from .conftest import available_minor
 from .submission_helpers import (
@@ -259,7 +259,6 @@ def test_callback_delivered_over_http(settled_transfer, live_server, settings):
 
 
 def test_callback_not_taken_is_retried(settled_transfer, live_server, settings):
-    from apps.payouts.adapters.sandbox import CallbackNotDelivered
 
     settings.SANDBOX_CALLBACK_URL = live_server.url + "/api/v1/payouts/sandbox/nowhere"
     payout, transfer = settled_transfer()
@@ -274,7 +273,7 @@ def test_the_whole_demo_flow_with_a_submitted_batch(creator_factory, finance_use
     """Auto-settle on (the default): submit → transfer → settle → signed callback → paid."""
     batch, payouts = sandbox_batch(creator_factory, ["demo-0000", "demo-0004"])
     mark_submitted(batch)
-    from apps.payouts.submission import payouts_submit_pending
+    from apps.payouts.services.submission import payouts_submit_pending
 
     payouts_submit_pending(batch_id=batch.pk)
     states = sorted(reload(p).state for p in payouts)
@@ -293,7 +292,7 @@ def test_forged_callbacks_are_throttled_per_address(settled_transfer, settings):
 
 
 def test_a_paid_callback_for_a_failed_payout_raises_an_alert(settled_transfer):
-    from apps.payouts.submission import payout_mark_failed
+    from apps.payouts.services.submission import payout_mark_failed
 
     payout, transfer = settled_transfer("demo-0000")
     payout_mark_failed(payout=payout, actor=None, code="account_closed", source="test")

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from apps.accounts.roles import Role
-from apps.payouts.batches import payout_batch_approve, payout_batches_build
 from apps.payouts.models import Payout, PayoutBatch
+from apps.payouts.services.batches import payout_batch_approve, payout_batches_build
 
 from .conftest import available_minor
 
@@ -211,7 +211,7 @@ def test_build_form(payable_creator, client_for, finance_user, compliance_user):
 
 
 def test_payout_detail_shows_the_ledger_trail(batch, client_for, finance_user, support_user):
-    from apps.payouts.ledger import payout_settle
+    from apps.payouts.services.ledger import payout_settle
 
     payout = batch.payouts.get()
     payout_settle(payout=payout)

@@ -22,7 +22,7 @@ from apps.payouts.adapters import FAILURE_CODES, adapter_for, failure_message
 from apps.payouts.adapters.base import FileSettlementAdapter, SubmitResult
 from apps.payouts.adapters.sandbox import SandboxAdapter, sandbox_transfers
 from apps.payouts.models import Payout, PayoutBatch, PayoutMethod, Processor
-from apps.payouts.submission import (
+from apps.payouts.services.submission import (
     payout_batch_submit,
     payout_mark_failed,
     payout_mark_paid,
@@ -370,7 +370,7 @@ def test_submit_batch_command_resumes_and_checks_the_actor(creator_factory, supp
 
 
 def test_the_beat_task_resends_lost_submissions_and_settles_batches(creator_factory, settings):
-    from apps.payouts.submission import payout_claim_next
+    from apps.payouts.services.submission import payout_claim_next
     from apps.payouts.tasks import payouts_submit_due
 
     settings.PAYOUT_SUBMIT_LEASE_SECONDS = 0  # the lease is over as soon as it starts
@@ -436,7 +436,7 @@ def test_a_callback_resolves_a_payout_whose_answer_was_lost(creator_factory, fin
 def test_the_processor_is_never_called_inside_a_transaction(creator_factory, settings):
     from django.db import transaction
 
-    from apps.payouts.submission import SubmitInsideTransaction
+    from apps.payouts.services.submission import SubmitInsideTransaction
 
     settings.SANDBOX_AUTO_SETTLE = False
     batch, [payout] = sandbox_batch(creator_factory, ["demo-0000"])

@@ -1,6 +1,6 @@
 """One interface for every way money leaves the network: :class:`SettlementAdapter`.
 
-``apps.payouts.submission`` is the only caller. It claims a payout (committed), then calls
+``apps.payouts.services.submission`` is the only caller. It claims a payout (committed), then calls
 ``adapter_for(payout.batch.processor).submit(payout)`` outside any transaction and applies the
 :class:`SubmitResult` it gets back:
 

@@ -47,13 +47,10 @@ back).
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import logging
 import secrets
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass
 
@@ -61,17 +58,24 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.core import signing
+from apps.core.crypto import SealError
 from apps.core.currencies import currency_exponent
 from apps.core.money import format_minor
+from apps.core.queue import task_send_on_commit
+from apps.payouts.models import Payout, Processor, ProcessorEvent
 
-from ..models import Payout, Processor, ProcessorEvent
 from .base import SettlementAdapter, SubmitResult, failure_message, register_adapter
 
 logger = logging.getLogger(__name__)
 
+# Its tasks (apps.payouts.tasks), queued by name.
+SETTLE_TASK = "payouts.sandbox_transfer_settle"
+CALLBACK_TASK = "payouts.sandbox_callback_deliver"
+
 TRANSFER = "sandbox_transfer"
 REFUSAL = "sandbox_refusal"
-SIGNATURE_HEADER = "X-FANZ-Signature"
+SIGNATURE_HEADER = signing.FANZ_HEADER
 CALLBACK_PATH = "/api/v1/payouts/sandbox/callback"
 
 DEFAULT_OUTCOMES = {
@@ -101,26 +105,17 @@ def processor_secret() -> str:
     configured = getattr(settings, "SANDBOX_PROCESSOR_SECRET", "")
     if configured:
         return configured
-    return hmac.new(
-        settings.SECRET_KEY.encode(), b"fanzdash:sandbox-processor", hashlib.sha256
-    ).hexdigest()
+    return signing.fanz_digest(settings.SECRET_KEY, b"fanzdash:sandbox-processor")
 
 
 def sign(body: bytes, secret: str | None = None) -> str:
     """The ``X-FANZ-Signature`` value for ``body``."""
-    key = (secret if secret is not None else processor_secret()).encode()
-    return "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+    return signing.fanz_signature(secret if secret is not None else processor_secret(), body)
 
 
 def signature_valid(body: bytes, header: str | None) -> bool:
     """Constant-time check of ``X-FANZ-Signature: sha256=<hex>`` against the secret."""
-    if not header:
-        return False
-    scheme, _, given = header.strip().partition("=")
-    if scheme.strip().lower() != "sha256" or not given:
-        return False
-    expected = sign(body).partition("=")[2]
-    return hmac.compare_digest(expected.encode(), given.strip().lower().encode())
+    return signing.fanz_match(header, body, [processor_secret()]) is not None
 
 
 def _settle_delay() -> int:
@@ -172,11 +167,8 @@ class Plan:
 
 def method_details(payout: Payout) -> dict:
     """The payout method's decrypted details ({} if they cannot be read)."""
-    from ..crypto import SealError
-    from ..methods import payout_method_details
-
     try:
-        return payout_method_details(payout.method)
+        return payout.method.details()
     except (SealError, ValueError, TypeError):
         return {}
 
@@ -315,16 +307,9 @@ def _create(payout: Payout, key: str) -> tuple[SubmitResult, bool]:
         },
     )
     if _auto_settle():
-        transfer_id = transfer.pk
-        transaction.on_commit(lambda: _schedule_settle(transfer_id))
+        task_send_on_commit(SETTLE_TASK, transfer.pk, countdown=_settle_delay())
     accepted = SubmitResult.accepted(reference, raw={"reference": reference, "status": "pending"})
     return accepted, _lose_answer(transfer)
-
-
-def _schedule_settle(transfer_id: int) -> None:
-    from ..tasks import sandbox_transfer_settle_task
-
-    sandbox_transfer_settle_task.apply_async((transfer_id,), countdown=_settle_delay())
 
 
 def sandbox_transfer_settle(transfer_id: int, *, deliver: bool = True) -> bool:
@@ -346,14 +331,8 @@ def sandbox_transfer_settle(transfer_id: int, *, deliver: bool = True) -> bool:
         )
         transfer.save(update_fields=["payload"])
         if deliver:
-            transaction.on_commit(lambda: _schedule_callback(transfer_id))
+            task_send_on_commit(CALLBACK_TASK, transfer_id)
     return True
-
-
-def _schedule_callback(transfer_id: int) -> None:
-    from ..tasks import sandbox_callback_deliver_task
-
-    sandbox_callback_deliver_task.delay(transfer_id)
 
 
 def callback_body(transfer: ProcessorEvent) -> bytes:
@@ -375,46 +354,21 @@ def callback_body(transfer: ProcessorEvent) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-class CallbackNotDelivered(Exception):
-    """FanzDash did not take the callback (the task retries)."""
-
-
-def sandbox_callback_deliver(transfer_id: int) -> bool:
-    """Post a settled transfer's signed callback to FanzDash: over HTTP to
-    ``SANDBOX_CALLBACK_URL`` when set (the demo: the web process), else in-process through
-    the same function the endpoint runs. Raises CallbackNotDelivered (retried) unless 2xx."""
+def transfer_to_deliver(transfer_id: int) -> ProcessorEvent | None:
+    """The settled transfer whose callback is still to be delivered (None otherwise)."""
     transfer = ProcessorEvent.objects.filter(pk=transfer_id, kind=TRANSFER).first()
     if transfer is None or transfer.payload.get("status") not in ("paid", "failed"):
-        return False
+        return None
     if transfer.payload.get("callback_delivered"):
-        return False
-    body = callback_body(transfer)
-    signature = sign(body)
-    url = getattr(settings, "SANDBOX_CALLBACK_URL", "")
-    if url:
-        request = urllib.request.Request(  # noqa: S310 (operator-configured http(s) URL)
-            url,
-            data=body,
-            method="POST",
-            headers={"Content-Type": "application/json", SIGNATURE_HEADER: signature},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-                status = response.status
-        except urllib.error.HTTPError as error:
-            status = error.code
-        except (urllib.error.URLError, OSError) as error:
-            raise CallbackNotDelivered(f"{url}: {error}") from error
-    else:
-        from ..sandbox_views import sandbox_callback_receive
+        return None
+    return transfer
 
-        status, _ = sandbox_callback_receive(body=body, signature=signature)
-    if not 200 <= status < 300:
-        raise CallbackNotDelivered(f"FanzDash answered {status}")
-    ProcessorEvent.objects.filter(pk=transfer_id).update(
+
+def transfer_delivered(transfer: ProcessorEvent) -> None:
+    """FanzDash took the transfer's callback: the sandbox stops sending it."""
+    ProcessorEvent.objects.filter(pk=transfer.pk).update(
         payload={**transfer.payload, "callback_delivered": True}
     )
-    return True
 
 
 def sandbox_transfers_settle_pending(*, deliver: bool = True) -> int:

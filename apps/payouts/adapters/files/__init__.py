@@ -18,6 +18,8 @@ from apps.payouts.adapters.base import (
     register_adapter,
 )
 
+from .batch import batch_file_build, batch_result_lines
+
 
 class BankFileAdapter(FileSettlementAdapter):
     """Submitting waits for the operator (``awaiting_file``); ``export`` writes the batch's
@@ -26,13 +28,9 @@ class BankFileAdapter(FileSettlementAdapter):
     file_format: ClassVar[str] = ""
 
     def export(self, batch) -> ExportedFile:
-        from .batch import batch_file_build
-
         return batch_file_build(batch, self.file_format)
 
     def parse_result(self, batch, content: bytes) -> list[ResultLine]:
-        from .batch import batch_result_lines
-
         return batch_result_lines(batch, content)
 
 

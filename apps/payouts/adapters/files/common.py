@@ -9,7 +9,9 @@ tested and benchmarked without Django models; ``batch.py`` builds the rows from 
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 import unicodedata
 import uuid
@@ -19,6 +21,7 @@ from datetime import date, datetime
 
 from text_unidecode import unidecode
 
+from apps.core.currencies import ISO_4217
 from apps.core.exceptions import ApplicationError
 
 
@@ -192,7 +195,6 @@ def csv_safe(value: object) -> str:
 
 def currency_exponent_static(currency: str) -> int:
     """The ISO 4217 exponent of ``currency`` from the static table (no database)."""
-    from apps.core.currencies import ISO_4217
 
     for code, _name, exponent in ISO_4217:
         if code == currency:
@@ -202,8 +204,6 @@ def currency_exponent_static(currency: str) -> int:
 
 def csv_text(header: list[str], rows: Iterable[list[str]]) -> str:
     """A CSV document (comma separated, CRLF line ends as RFC 4180, quoted where needed)."""
-    import csv
-    import io
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 
 import sepaxml
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaTransfer
 
 from .common import (
@@ -55,9 +57,6 @@ def _clean_iban(value: str) -> str:
 
 
 def _check_iban(value: str, what: str) -> str:
-    from schwifty import IBAN
-    from schwifty.exceptions import SchwiftyException
-
     iban = _clean_iban(value)
     if not _IBAN.match(iban):
         raise FileFormatError("invalid_iban", f"{what}: {value!r} is not an IBAN.")

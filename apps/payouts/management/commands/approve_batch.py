@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from apps.core.exceptions import ApplicationError
+from apps.payouts.management.lookup import command_actor, command_batch, command_error
+from apps.payouts.services.batches import payout_batch_approve
 
 
 class Command(BaseCommand):
@@ -15,9 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--as", dest="as_email", required=True, help="Approver's email.")
 
     def handle(self, *args, batch_id: int, as_email: str, **options):
-        from apps.payouts.batches import payout_batch_approve
-        from apps.payouts.management.lookup import command_actor, command_batch, command_error
-
         actor = command_actor(as_email)
         batch = command_batch(batch_id)
         try:

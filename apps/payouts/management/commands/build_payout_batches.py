@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.accounts.models import User
 from apps.core.exceptions import ApplicationError
+from apps.payouts.services.batches import payout_batches_build
 
 
 class Command(BaseCommand):
@@ -25,9 +27,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, processor=None, currency=None, due_only=False, as_email=None, **opts):
-        from apps.accounts.models import User
-        from apps.payouts.batches import payout_batches_build
-
         actor = None
         if as_email:
             actor = User.objects.filter(email__iexact=as_email).first()

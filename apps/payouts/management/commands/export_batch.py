@@ -12,8 +12,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.exceptions import ApplicationError
-from apps.payouts.adapters.files.batch import FILE_FORMATS, batch_file_export
+from apps.payouts.adapters.files.batch import FILE_FORMATS
 from apps.payouts.management.lookup import command_actor, command_batch, command_error
+from apps.payouts.services.files import batch_file_export
 
 
 class Command(BaseCommand):

@@ -6,13 +6,14 @@ with a bad line, or a reference that is not a payout of this batch, is refused w
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.exceptions import ApplicationError
-from apps.payouts.adapters.files.batch import batch_reconcile
 from apps.payouts.management.lookup import command_actor, command_batch, command_error
+from apps.payouts.services.files import batch_reconcile
 
 
 class Command(BaseCommand):
@@ -29,8 +30,6 @@ class Command(BaseCommand):
         actor = command_actor(as_email)
         batch = command_batch(batch_id)
         if file == "-":
-            import sys
-
             content = sys.stdin.buffer.read()
             name = "stdin"
         else:

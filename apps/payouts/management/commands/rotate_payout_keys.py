@@ -1,12 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.payouts.methods import payout_methods_reseal
+from apps.payouts.services.methods import payout_methods_reseal
 
 
 class Command(BaseCommand):
     help = (
         "Re-encrypt every payout method's details under the newest key of "
-        "PAYOUT_ENCRYPTION_KEYS (idempotent; run after putting a new key first, before "
+        "ENCRYPTION_KEYS (idempotent; run after putting a new key first, before "
         "removing an old one). Exits non-zero if some details could not be read."
     )
 

@@ -16,7 +16,7 @@ from django.db.models import Count
 from apps.core.exceptions import ApplicationError
 from apps.payouts.management.lookup import command_actor, command_batch, command_error
 from apps.payouts.models import PayoutBatch
-from apps.payouts.submission import payout_batch_submit, payouts_submit_pending
+from apps.payouts.services.submission import payout_batch_submit, payouts_submit_pending
 
 
 class Command(BaseCommand):

@@ -27,11 +27,11 @@ from apps.core.money import format_minor
 from apps.core.types import HtmxHttpRequest
 from apps.creators.models import Creator
 from apps.ledger.selectors import creator_balances
-
-from .eligibility import creator_payout_eligibility
-from .forms_creator import ScheduleForm, apply_errors, method_form_for
-from .fx import FxTable
-from .methods import (
+from apps.payouts.forms import ScheduleForm, apply_errors, method_form_for
+from apps.payouts.models import Payout, PayoutMethod, PayoutSchedule, Processor, ProcessorCurrency
+from apps.payouts.selectors.eligibility import creator_payout_eligibility
+from apps.payouts.selectors.fx import FxTable
+from apps.payouts.services.methods import (
     eligibility_reason_for_creator,
     instant_payout_refusal,
     instant_payout_request,
@@ -40,7 +40,6 @@ from .methods import (
     payout_method_set_default,
     payout_schedule_set,
 )
-from .models import Payout, PayoutMethod, PayoutSchedule, Processor, ProcessorCurrency
 
 HISTORY_PAGE_SIZE = 20
 DISABLED_SHOWN = 10

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.exceptions import ApplicationError
 from apps.core.types import HtmxHttpRequest
-
-from .adapters.files.batch import FILE_FORMATS, batch_file_export, batch_reconcile
-from .adapters.files.results import MAX_RESULT_FILE_BYTES
-from .models import PayoutBatch
+from apps.payouts.adapters.files.batch import FILE_FORMATS
+from apps.payouts.adapters.files.results import MAX_RESULT_FILE_BYTES
+from apps.payouts.models import PayoutBatch
+from apps.payouts.services.files import batch_file_export, batch_reconcile
 
 PERMISSION = "payouts.submit_payoutbatch"
 MESSAGE_LINES = 20

@@ -12,8 +12,7 @@ from apps.core.currencies import currency_exponent
 from apps.core.money import format_minor
 from apps.creators.selectors import principal_platform
 from apps.ledger.models import JournalEntry, Posting
-
-from .models import Payout, PayoutBatch, PayoutItem, ProcessorEvent
+from apps.payouts.models import Payout, PayoutBatch, PayoutItem, ProcessorEvent
 
 
 def money(amount_minor: int | None, currency: str) -> str:

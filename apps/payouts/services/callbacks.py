@@ -1,6 +1,7 @@
-"""FanzDash's end of the sandbox processor: ``POST /api/v1/payouts/sandbox/callback``.
+"""FanzDash's end of the sandbox processor's callbacks (``POST /api/v1/payouts/sandbox/callback``
+in ``apis.py``, or in process when no ``SANDBOX_CALLBACK_URL`` is set).
 
-The sandbox (``adapters/sandbox.py``) posts one JSON body per settled transfer, signed
+The sandbox (``adapters/sandbox.py``) sends one JSON body per settled transfer, signed
 ``X-FANZ-Signature: sha256=<hex HMAC-SHA256(SANDBOX_PROCESSOR_SECRET, raw body)>``. Checked in
 this order, each refusal writing nothing but (for a bad signature) a security event:
 
@@ -20,64 +21,24 @@ same transaction as the trail row (``applied``).
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 import uuid
 
+from django.conf import settings
 from django.db import transaction
-from django.http import JsonResponse
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
-from rest_framework.permissions import AllowAny
-from rest_framework.views import APIView
 
 from apps.audit.models import SecurityEvent
 from apps.audit.services import security_event_record
-from apps.core.api import ApiErrorSerializer
 from apps.core.exceptions import ApplicationError
-
-from .adapters import sandbox
-from .models import Payout, ProcessorEvent
-from .submission import payout_mark_failed, payout_mark_paid
+from apps.core.throttling import failed_auth_hit
+from apps.payouts.adapters import sandbox
+from apps.payouts.models import Payout, ProcessorEvent
+from apps.payouts.serializers import SandboxCallbackSerializer
+from apps.payouts.services.submission import payout_mark_failed, payout_mark_paid
 
 BODY_LIMIT = 64 * 1024
 CALLBACK_KIND = "callback"
-TRANSFER_STATUSES = [("paid", "paid"), ("failed", "failed")]
-
-
-class SandboxCallbackSerializer(serializers.Serializer):
-    id = serializers.CharField(max_length=100, help_text="The callback's own id (deduplicated).")
-    type = serializers.ChoiceField(choices=["transfer.paid", "transfer.failed"])
-    reference = serializers.CharField(max_length=200, help_text="The sandbox's transfer id.")
-    idempotencyKey = serializers.UUIDField(
-        help_text="The payout's idempotency key, sent with the transfer."
-    )
-    status = serializers.ChoiceField(choices=TRANSFER_STATUSES)
-    amount = serializers.CharField(required=False)
-    currency = serializers.CharField(required=False, max_length=3)
-    failureCode = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, max_length=64
-    )
-    failureMessage = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    occurredAt = serializers.CharField(required=False, allow_null=True)
-
-    def validate(self, attrs):
-        failed = attrs["status"] == "failed"
-        if failed != (attrs["type"] == "transfer.failed"):
-            raise serializers.ValidationError({"status": ["Does not match the type."]})
-        if failed and not attrs.get("failureCode"):
-            raise serializers.ValidationError(
-                {"failureCode": ["A failed transfer needs its failure code."]}
-            )
-        return attrs
-
-
-class SandboxCallbackResultSerializer(serializers.Serializer):
-    result = serializers.ChoiceField(
-        choices=["applied", "duplicate", "ignored"],
-        help_text="applied: the payout changed; duplicate: this callback id was applied "
-        "before; ignored: the payout was already closed (recorded in its trail).",
-    )
-    payout = serializers.IntegerField(help_text="The payout's id.")
-    state = serializers.CharField(help_text="The payout's state after the callback.")
 
 
 def _refuse(status: int, code: str, detail) -> tuple[int, dict]:
@@ -90,8 +51,6 @@ def _failed_auth(source_ip) -> tuple[int, dict] | None:
     (no address) are not counted."""
     if source_ip is None:
         return None
-    from apps.integrations.throttling import failed_auth_hit
-
     throttled = failed_auth_hit(source_ip)
     if throttled is None:
         return None
@@ -199,87 +158,39 @@ def sandbox_callback_apply(data: dict) -> tuple[int, dict]:
     return 200, {"result": "applied", "payout": updated.pk, "state": updated.state}
 
 
-CALLBACK_EXAMPLE = {
-    "id": "sbxevt_5f0c6f1e2d3b4a59",
-    "type": "transfer.failed",
-    "reference": "sbx_9c1d2e3f4a5b6c7d8e9f",
-    "idempotencyKey": "0b8a8f53-3b1a-4c55-9a7e-7f3f1b2e4c11",
-    "status": "failed",
-    "amount": "150.00",
-    "currency": "USD",
-    "failureCode": "account_closed",
-    "failureMessage": "The bank says this account is closed. Please add a new payout method.",
-    "occurredAt": "2026-12-01T09:00:05+00:00",
-}
+class CallbackNotDelivered(Exception):
+    """FanzDash did not take the callback (the task retries)."""
 
 
-class SandboxCallbackApi(APIView):
-    """Signed by the sandbox processor; no session, no API key (the signature is the
-    authentication)."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes: list = []
-
-    @extend_schema(
-        tags=["payouts"],
-        operation_id="payouts_sandbox_callback",
-        summary="Sandbox processor callback (signed)",
-        description="Called by the sandbox processor when a transfer settles. Signed "
-        "`X-FANZ-Signature: sha256=<hex HMAC-SHA256(SANDBOX_PROCESSOR_SECRET, raw body)>`; a "
-        "missing or wrong signature is answered 401 and changes nothing. Each callback id is "
-        "applied once: repeats answer `duplicate`, callbacks for a payout already paid or "
-        "failed answer `ignored`.",
-        parameters=[
-            OpenApiParameter(
-                "X-FANZ-Signature",
-                str,
-                OpenApiParameter.HEADER,
-                required=True,
-                description="sha256=<hex HMAC-SHA256 of the raw body>",
-            )
-        ],
-        request=SandboxCallbackSerializer,
-        responses={
-            200: SandboxCallbackResultSerializer,
-            400: OpenApiResponse(ApiErrorSerializer, description="Malformed or invalid body."),
-            401: OpenApiResponse(
-                ApiErrorSerializer, description="`missing_signature` or `invalid_signature`."
-            ),
-            404: OpenApiResponse(ApiErrorSerializer, description="Unknown payout or transfer."),
-            409: OpenApiResponse(
-                ApiErrorSerializer, description="The payout's batch is not submitted."
-            ),
-            413: OpenApiResponse(ApiErrorSerializer, description="Body over 64 KiB."),
-            429: OpenApiResponse(
-                ApiErrorSerializer, description="Too many refused requests from this address."
-            ),
-        },
-        examples=[
-            OpenApiExample("A failed transfer", value=CALLBACK_EXAMPLE, request_only=True),
-            OpenApiExample(
-                "Applied",
-                value={"result": "applied", "payout": 812, "state": "failed"},
-                response_only=True,
-            ),
-        ],
-    )
-    def post(self, request):
-        from apps.integrations.ingest import request_source_ip
-
+def sandbox_callback_deliver(transfer_id: int) -> bool:
+    """The sandbox posting a settled transfer's signed callback: over HTTP to
+    ``SANDBOX_CALLBACK_URL`` when set (the demo: the web process), else in process through
+    :func:`sandbox_callback_receive`, as the endpoint runs it. Raises CallbackNotDelivered
+    (retried by the task) unless FanzDash answers 2xx; a transfer already delivered, or not
+    settled, is left alone (False)."""
+    transfer = sandbox.transfer_to_deliver(transfer_id)
+    if transfer is None:
+        return False
+    body = sandbox.callback_body(transfer)
+    signature = sandbox.sign(body)
+    url = settings.SANDBOX_CALLBACK_URL
+    if url:
+        request = urllib.request.Request(  # noqa: S310 (operator-configured http(s) URL)
+            url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", sandbox.SIGNATURE_HEADER: signature},
+        )
         try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > BODY_LIMIT:
-            status, payload = _refuse(
-                413, "payload_too_large", f"The body is larger than {BODY_LIMIT} bytes."
-            )
-        else:
-            body = request._request.read(BODY_LIMIT + 1)
-            status, payload = sandbox_callback_receive(
-                body=body,
-                signature=request.META.get("HTTP_X_FANZ_SIGNATURE"),
-                source_ip=request_source_ip(request._request) or "-",
-            )
-        return JsonResponse(payload, status=status)
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        except (urllib.error.URLError, OSError) as error:
+            raise CallbackNotDelivered(f"{url}: {error}") from error
+    else:
+        status, _ = sandbox_callback_receive(body=body, signature=signature)
+    if not 200 <= status < 300:
+        raise CallbackNotDelivered(f"FanzDash answered {status}")
+    sandbox.transfer_delivered(transfer)
+    return True

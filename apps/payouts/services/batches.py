@@ -1,6 +1,6 @@
 """Payout batches: build (from every eligible creator, by hand, or from a platform's mass
 payout request), approve (four-eyes), cancel. Every transition is audited in the same
-transaction as the change; money moves only through ``apps.payouts.ledger``.
+transaction as the change; money moves only through ``apps.payouts.services.ledger``.
 
 Build, in chunks of creators (one transaction per chunk, builders serialized by a lock):
 eligible creators (``eligible_payouts_for_batch``) are grouped by processor and currency into
@@ -29,17 +29,16 @@ from apps.core.exceptions import ApplicationError
 from apps.ledger.accounts import account_key
 from apps.ledger.models import Account, AccountKind
 from apps.ledger.services import run_in_transaction
-
-from .eligibility import (
+from apps.payouts.models import Payout, PayoutBatch, PayoutItem, Processor
+from apps.payouts.selectors.eligibility import (
     BATCH_CHUNK,
     Eligibility,
     _candidates,
     creator_payout_eligibility,
     eligible_payouts_for_batch,
 )
-from .fx import FxTable
-from .ledger import payouts_reserve_new, payouts_return_bulk
-from .models import Payout, PayoutBatch, PayoutItem, Processor
+from apps.payouts.selectors.fx import FxTable
+from apps.payouts.services.ledger import payouts_reserve_new, payouts_return_bulk
 
 BUILD_LOCK_KEY = int.from_bytes(hashlib.sha256(b"payouts.build").digest()[:7], "big")
 SOURCES = {choice.value for choice in PayoutBatch.Source}

@@ -42,8 +42,7 @@ from apps.ledger.services import (
     entry_post,
     run_in_transaction,
 )
-
-from .models import Payout, PayoutItem
+from apps.payouts.models import Payout, PayoutItem
 
 ENTRY_KIND = EntryKind.PAYOUT
 SOURCE_TYPE = "payout"

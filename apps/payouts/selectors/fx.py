@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
-
-from .models import FxRate
+from apps.payouts.models import FxRate
 
 PIVOT = "USD"
 PRECISION = 40  # significant digits: far beyond any amount times rate we hold

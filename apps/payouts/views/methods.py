@@ -13,9 +13,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.core.exceptions import ApplicationError
 from apps.core.types import HtmxHttpRequest
-
-from .methods import VERIFY_PERMISSION, payout_method_verify
-from .models import PayoutMethod
+from apps.payouts.models import PayoutMethod
+from apps.payouts.services.methods import VERIFY_PERMISSION, payout_method_verify
 
 PAGE_SIZE = 50
 STATUS_FILTERS = {

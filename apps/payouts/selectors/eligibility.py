@@ -28,12 +28,13 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
+from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
+from apps.core.money import format_minor
 from apps.creators.models import Creator, PayoutHold
 from apps.ledger.models import Account, AccountBalance, AccountKind
-
-from .fx import FxTable
-from .models import Payout, PayoutBatch, PayoutMethod, PayoutSchedule, ProcessorCurrency
+from apps.payouts.models import Payout, PayoutBatch, PayoutMethod, PayoutSchedule, ProcessorCurrency
+from apps.payouts.selectors.fx import FxTable
 
 KYC_LIMITS_USD_MINOR: dict[int, int | None] = {0: 10_000, 1: 100_000, 2: 1_000_000, 3: None}
 KYC_WINDOW = timedelta(days=30)
@@ -72,9 +73,6 @@ MESSAGES = {
 
 
 def _money(amount_minor: int, currency: str) -> str:
-    from apps.core.currencies import currency_exponent
-    from apps.core.money import format_minor
-
     return f"{format_minor(amount_minor, currency_exponent(currency))} {currency}"
 
 

@@ -1,6 +1,6 @@
 """Staff payout screens (mounted at /payouts/): batches list and detail, building a batch,
 approval (four-eyes) and cancellation, a payout with its ledger trail, and mass payout
-requests waiting to be built. Every change goes through ``apps.payouts.batches``."""
+requests waiting to be built. Every change goes through ``apps.payouts.services.batches``."""
 
 from __future__ import annotations
 
@@ -16,17 +16,14 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.core.exceptions import ApplicationError
 from apps.core.types import HtmxHttpRequest
-
-from .batches import (
-    mass_payout_request_handle,
-    payout_batch_approve,
-    payout_batch_cancel,
-    payout_batches_build,
-)
-from .filters import BatchFilter
-from .forms import BatchBuildForm, BatchCancelForm
-from .models import PayoutBatch
-from .selectors import (
+from apps.creators.models import Creator
+from apps.integrations.models import MassPayoutRequest
+from apps.payouts.filters import BatchFilter
+from apps.payouts.forms import BatchBuildForm, BatchCancelForm
+from apps.payouts.models import PayoutBatch
+from apps.payouts.resources import PayoutResource
+from apps.payouts.selectors.eligibility import creator_payout_eligibility
+from apps.payouts.selectors.payouts import (
     batch_get,
     batch_list,
     batch_payouts,
@@ -36,6 +33,12 @@ from .selectors import (
     money,
     payout_get,
     payout_ledger_trail,
+)
+from apps.payouts.services.batches import (
+    mass_payout_request_handle,
+    payout_batch_approve,
+    payout_batch_cancel,
+    payout_batches_build,
 )
 
 PAGE_SIZE = 50
@@ -185,8 +188,6 @@ def batch_build_view(request: HtmxHttpRequest):
 @login_required
 @permission_required("payouts.build_payoutbatch", raise_exception=True)
 def mass_request_handle_view(request: HtmxHttpRequest, pk: int):
-    from apps.integrations.models import MassPayoutRequest
-
     mass_request = get_object_or_404(MassPayoutRequest, pk=pk)
     try:
         batches = mass_payout_request_handle(mass_request, actor=request.user)
@@ -207,9 +208,6 @@ def mass_request_handle_view(request: HtmxHttpRequest, pk: int):
 def creator_eligibility_view(request: HtmxHttpRequest, pk: int):
     """What the creator sees on their payout page, for staff: eligible or why not (on the
     schedule, and for a batch built by hand now), the amount, the caps, recent payouts."""
-    from apps.creators.models import Creator
-
-    from .eligibility import creator_payout_eligibility
 
     creator = get_object_or_404(Creator.objects.select_related("user"), pk=pk)
     scheduled = creator_payout_eligibility(creator, require_due=True)
@@ -281,7 +279,6 @@ def payout_detail_view(request: HtmxHttpRequest, pk: int):
 def batch_export_view(request: HtmxHttpRequest, pk: int):
     """The batch's payouts as CSV (method hints only: never account numbers), streamed in
     pages of 2,000 rows."""
-    from .resources import PayoutResource
 
     batch = batch_get(pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -38,18 +38,28 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.core.exceptions import ApplicationError
-
-from .adapters.base import FAILURE_CODES, Outcome, SubmitResult, adapter_for, failure_for
-from .ledger import payout_return, payout_settle
-from .models import Payout, PayoutBatch, PayoutMethod, ProcessorEvent
+from apps.core.queue import task_send_on_commit
+from apps.payouts.adapters.base import (
+    FAILURE_CODES,
+    Outcome,
+    SubmitResult,
+    adapter_for,
+    failure_for,
+)
+from apps.payouts.models import Payout, PayoutBatch, PayoutMethod, ProcessorEvent
+from apps.payouts.services.ledger import payout_return, payout_settle
 
 logger = logging.getLogger(__name__)
+
+# Its tasks (apps.payouts.tasks), queued by name.
+SUBMIT_BATCH_TASK = "payouts.submit_batch"
+SUBMIT_PAYOUT_TASK = "payouts.submit_payout"
 
 OPEN_STATES = (Payout.State.PENDING, Payout.State.SUBMITTED)
 CLOSED_STATES = (Payout.State.PAID, Payout.State.FAILED, Payout.State.CANCELLED)
@@ -143,8 +153,7 @@ def payout_batch_submit(*, batch: PayoutBatch, actor) -> PayoutBatch:
             before={"status": PayoutBatch.Status.APPROVED},
             after={"status": locked.status, "submitted_at": now.isoformat()},
         )
-        batch_id = locked.pk
-        transaction.on_commit(lambda: _enqueue_batch(batch_id))
+        task_send_on_commit(SUBMIT_BATCH_TASK, locked.pk)
     batch.status = locked.status
     batch.submitted_at = locked.submitted_at
     return locked
@@ -163,21 +172,8 @@ def payout_batch_resume(*, batch: PayoutBatch, actor) -> PayoutBatch:
                 status_code=409,
             )
         audit_record(actor=actor, action="payouts.batch_resumed", target=locked)
-        batch_id = locked.pk
-        transaction.on_commit(lambda: _enqueue_batch(batch_id))
+        task_send_on_commit(SUBMIT_BATCH_TASK, locked.pk)
     return locked
-
-
-def _enqueue_batch(batch_id: int) -> None:
-    from .tasks import payout_batch_submit_task
-
-    payout_batch_submit_task.delay(batch_id)
-
-
-def _enqueue_retry(payout_id: int, eta: datetime) -> None:
-    from .tasks import payout_submit_task
-
-    payout_submit_task.apply_async((payout_id,), eta=eta)
 
 
 # --- claiming and submitting -----------------------------------------------------------------
@@ -349,8 +345,7 @@ def _retry_later(payout: Payout, result: SubmitResult) -> Payout:
         before=before,
         after={**_snapshot(payout), "detail": result.detail},
     )
-    payout_id, eta = payout.pk, payout.next_attempt_at
-    transaction.on_commit(lambda: _enqueue_retry(payout_id, eta))
+    task_send_on_commit(SUBMIT_PAYOUT_TASK, payout.pk, eta=payout.next_attempt_at)
     return payout
 
 
@@ -567,7 +562,6 @@ def payout_mark_failed(
 
 def payout_batches_settle_done(*, limit: int = 200) -> int:
     """Safety net for the beat: settle submitted batches with no open payout left."""
-    from django.db.models import Exists, OuterRef
 
     open_payouts = Payout.objects.filter(batch=OuterRef("pk"), state__in=OPEN_STATES)
     ids = list(

@@ -1,14 +1,18 @@
-"""Payout method details encrypted at rest, with rotatable keys.
+"""Encryption at rest with rotatable keys: the one mechanism for every sensitive value
+FanzDash must be able to read back (payout method details today; identity documents and
+webhook secrets use the same keys).
 
-``PAYOUT_ENCRYPTION_KEYS`` is a comma-separated list of ``key_id:base64key`` (a 32-byte key,
+``ENCRYPTION_KEYS`` (read from ``ENCRYPTION_KEYS``, or the older ``PAYOUT_ENCRYPTION_KEYS``)
+is a comma-separated list of ``key_id:base64key`` (a 32-byte key,
 ``base64.urlsafe_b64encode(os.urandom(32))``), newest first. The newest key seals; every key
-in the list unseals, so a rotation is: put a new key first, deploy, run
-``manage.py rotate_payout_keys`` (re-seals every method under the newest key), then drop the
-old key. Each sealed value keeps the id of its key beside it (``PayoutMethod.key_id``).
+in the list unseals, so a rotation is: put a new key first, deploy, re-seal what each app
+keeps (``manage.py rotate_payout_keys`` for payout methods), then drop the old key. Each
+sealed value keeps the id of its key beside it (e.g. ``PayoutMethod.key_id``).
 
-The cipher is AES-256-GCM (``cryptography``): a fresh 96-bit nonce per seal, and the key id
-and a context (the owning creator) bound in as associated data, so a token presented under
-another key id, or copied into another creator's row, is refused as tampered.
+The cipher is AES-256-GCM (``cryptography``): a fresh 96-bit nonce per seal, and the key id,
+a purpose (what kind of value it is) and a context (e.g. the owning creator) bound in as
+associated data, so a token presented under another key id, used for another purpose, or
+copied into another owner's row, is refused as tampered.
 
 Without the variable (development, tests) one key is generated once per installation into
 ``DATA_DIR/payout_encryption_key`` (like SECRET_KEY's ``DATA_DIR/secret_key``); ``check
@@ -37,12 +41,11 @@ TOKEN_VERSION = "v1"  # noqa: S105  (a format marker, not a secret)
 NONCE_BYTES = 12
 KEY_BYTES = 32
 KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
-LOCAL_KEY_FILE = "payout_encryption_key"
-_AAD_PREFIX = b"fanzdash:payout-method-details:"
+LOCAL_KEY_FILE = "payout_encryption_key"  # named by its first user; kept so old keys stay
 
 
 class SealError(Exception):
-    """Sealed details cannot be read."""
+    """A sealed value cannot be read."""
 
 
 class UnknownKeyError(SealError):
@@ -54,7 +57,7 @@ class TamperedTokenError(SealError):
 
 
 @dataclass(frozen=True)
-class PayoutKeyring:
+class Keyring:
     """The configured keys, newest first."""
 
     keys: tuple[tuple[str, bytes], ...]
@@ -68,9 +71,9 @@ class PayoutKeyring:
             if candidate_id == key_id:
                 return key
         raise UnknownKeyError(
-            f"Payout details were sealed with key {key_id!r}, which is not in "
-            "PAYOUT_ENCRYPTION_KEYS. Add that key back (after the newest one) to read them, "
-            "then run `manage.py rotate_payout_keys`."
+            f"This value was sealed with key {key_id!r}, which is not in ENCRYPTION_KEYS. "
+            "Add that key back (after the newest one) to read it, then re-seal (e.g. "
+            "`manage.py rotate_payout_keys`)."
         )
 
 
@@ -82,14 +85,14 @@ def _decode_key(key_id: str, encoded: str) -> bytes:
         raw = b""
     if len(raw) != KEY_BYTES:
         raise ImproperlyConfigured(
-            f"PAYOUT_ENCRYPTION_KEYS: key {key_id!r} must be {KEY_BYTES} bytes in base64 "
+            f"ENCRYPTION_KEYS: key {key_id!r} must be {KEY_BYTES} bytes in base64 "
             '(python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32))'
             '.decode())").'
         )
     return raw
 
 
-def parse_keys(entries: list[str] | tuple[str, ...]) -> PayoutKeyring:
+def parse_keys(entries: list[str] | tuple[str, ...]) -> Keyring:
     """``["2026-12:<base64>", "2026-06:<base64>"]`` → a keyring; ImproperlyConfigured on any
     malformed entry, a duplicate id, or an empty list."""
     keys: list[tuple[str, bytes]] = []
@@ -102,16 +105,16 @@ def parse_keys(entries: list[str] | tuple[str, ...]) -> PayoutKeyring:
         key_id = key_id.strip()
         if not sep or not KEY_ID_PATTERN.match(key_id):
             raise ImproperlyConfigured(
-                "PAYOUT_ENCRYPTION_KEYS entries are `key_id:base64key` with a key id of 1 to "
+                "ENCRYPTION_KEYS entries are `key_id:base64key` with a key id of 1 to "
                 "40 letters, digits, '.', '_' or '-'."
             )
         if key_id in seen:
-            raise ImproperlyConfigured(f"PAYOUT_ENCRYPTION_KEYS: key id {key_id!r} is repeated.")
+            raise ImproperlyConfigured(f"ENCRYPTION_KEYS: key id {key_id!r} is repeated.")
         seen.add(key_id)
         keys.append((key_id, _decode_key(key_id, encoded)))
     if not keys:
-        raise ImproperlyConfigured("PAYOUT_ENCRYPTION_KEYS holds no key.")
-    return PayoutKeyring(tuple(keys))
+        raise ImproperlyConfigured("ENCRYPTION_KEYS holds no key.")
+    return Keyring(tuple(keys))
 
 
 def _local_key_entry(data_dir: Path) -> str:
@@ -134,67 +137,73 @@ def _local_key_entry(data_dir: Path) -> str:
 
 
 @lru_cache(maxsize=8)
-def _keyring_for(entries: tuple[str, ...], data_dir: str) -> PayoutKeyring:
+def _keyring_for(entries: tuple[str, ...], data_dir: str) -> Keyring:
     if entries:
         return parse_keys(entries)
     return parse_keys([_local_key_entry(Path(data_dir))])
 
 
-def keyring() -> PayoutKeyring:
+def keyring() -> Keyring:
     """The keys in force (read from settings each call; parsed once per distinct value)."""
-    entries = tuple(getattr(settings, "PAYOUT_ENCRYPTION_KEYS", None) or ())
-    return _keyring_for(entries, str(settings.DATA_DIR))
+    return _keyring_for(tuple(settings.ENCRYPTION_KEYS), str(settings.DATA_DIR))
 
 
 def current_key_id() -> str:
     return keyring().current_key_id
 
 
-def _aad(key_id: str, context: str) -> bytes:
-    return _AAD_PREFIX + key_id.encode() + b"|" + context.encode()
+def _aad(key_id: str, purpose: str, context: str) -> bytes:
+    return f"fanzdash:{purpose}:{key_id}|{context}".encode()
 
 
-def seal(details: dict, *, context: str = "") -> tuple[str, str]:
-    """Encrypt ``details`` (a JSON-serialisable dict) under the newest key.
+def seal_bytes(data: bytes, *, purpose: str, context: str = "") -> tuple[str, str]:
+    """Encrypt ``data`` under the newest key for ``purpose`` (e.g. ``"payout-method-details"``).
 
-    ``context`` (e.g. ``"creator:42"``) is bound to the token: unsealing needs the same one,
-    so a token copied into another creator's row is refused rather than read.
-    Returns ``(token, key_id)``; store both (``details_encrypted``, ``key_id``)."""
-    if not isinstance(details, dict):
-        raise TypeError("seal() takes a dict of details")
+    ``context`` (e.g. ``"creator:42"``) is bound to the token: unsealing needs the same
+    purpose and context, so a token copied into another owner's row is refused rather than
+    read. Returns ``(token, key_id)``; store both."""
     ring = keyring()
     key_id = ring.current_key_id
-    plaintext = json.dumps(details, sort_keys=True, separators=(",", ":")).encode()
     nonce = os.urandom(NONCE_BYTES)
-    ciphertext = AESGCM(ring.key(key_id)).encrypt(nonce, plaintext, _aad(key_id, context))
-    token = f"{TOKEN_VERSION}.{base64.urlsafe_b64encode(nonce + ciphertext).decode()}"
-    return token, key_id
+    ciphertext = AESGCM(ring.key(key_id)).encrypt(nonce, data, _aad(key_id, purpose, context))
+    return f"{TOKEN_VERSION}.{base64.urlsafe_b64encode(nonce + ciphertext).decode()}", key_id
 
 
-def unseal(token: str, key_id: str, *, context: str = "") -> dict:
-    """Decrypt a token sealed by :func:`seal` under ``key_id`` with the same ``context``.
-
-    UnknownKeyError when that key is not configured; TamperedTokenError when the token was
-    altered or does not belong to that key."""
+def unseal_bytes(token: str, key_id: str, *, purpose: str, context: str = "") -> bytes:
+    """Decrypt a token sealed by :func:`seal_bytes` under ``key_id`` with the same purpose
+    and context. UnknownKeyError when that key is not configured; TamperedTokenError when the
+    token was altered or does not belong to that key, purpose or context."""
     key = keyring().key(key_id)
     version, sep, body = (token or "").partition(".")
     if version != TOKEN_VERSION or not sep:
-        raise TamperedTokenError("Sealed payout details have an unknown format.")
+        raise TamperedTokenError("The sealed value has an unknown format.")
     try:
         raw = base64.urlsafe_b64decode(body.encode())
     except (binascii.Error, ValueError):
-        raise TamperedTokenError("Sealed payout details are not valid base64.") from None
+        raise TamperedTokenError("The sealed value is not valid base64.") from None
     if len(raw) <= NONCE_BYTES:
-        raise TamperedTokenError("Sealed payout details are truncated.")
+        raise TamperedTokenError("The sealed value is truncated.")
     nonce, ciphertext = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
     try:
-        plaintext = AESGCM(key).decrypt(nonce, ciphertext, _aad(key_id, context))
+        return AESGCM(key).decrypt(nonce, ciphertext, _aad(key_id, purpose, context))
     except InvalidTag:
         raise TamperedTokenError(
-            "Sealed payout details failed their integrity check (altered, moved from "
-            f"another row, or not sealed with key {key_id!r})."
+            "The sealed value failed its integrity check (altered, moved from another row, "
+            f"or not sealed with key {key_id!r})."
         ) from None
-    return json.loads(plaintext)
+
+
+def seal(details: dict, *, purpose: str, context: str = "") -> tuple[str, str]:
+    """:func:`seal_bytes` of a JSON-serialisable dict."""
+    if not isinstance(details, dict):
+        raise TypeError("seal() takes a dict of details")
+    plaintext = json.dumps(details, sort_keys=True, separators=(",", ":")).encode()
+    return seal_bytes(plaintext, purpose=purpose, context=context)
+
+
+def unseal(token: str, key_id: str, *, purpose: str, context: str = "") -> dict:
+    """The dict sealed by :func:`seal`."""
+    return json.loads(unseal_bytes(token, key_id, purpose=purpose, context=context))
 
 
 def needs_reseal(key_id: str) -> bool:
@@ -202,21 +211,21 @@ def needs_reseal(key_id: str) -> bool:
 
 
 @checks.register(checks.Tags.security, deploy=True)
-def check_payout_encryption_keys(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def check_encryption_keys(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """``check --deploy``: production must configure its own keys, not the generated one."""
-    entries = getattr(settings, "PAYOUT_ENCRYPTION_KEYS", None) or []
+    entries = settings.ENCRYPTION_KEYS
     if not entries:
         return [
             checks.Warning(
-                "PAYOUT_ENCRYPTION_KEYS is not set: payout method details are encrypted with "
-                "a key generated into DATA_DIR, which is lost with the machine.",
-                hint="Set PAYOUT_ENCRYPTION_KEYS to `key_id:base64key` (32 random bytes, "
-                "newest first) and keep it in the secret store.",
-                id="payouts.W001",
+                "ENCRYPTION_KEYS is not set: payout method details and other sealed values are "
+                "encrypted with a key generated into DATA_DIR, which is lost with the machine.",
+                hint="Set ENCRYPTION_KEYS to `key_id:base64key` (32 random bytes, newest first) "
+                "and keep it in the secret store.",
+                id="core.W001",
             )
         ]
     try:
         parse_keys(list(entries))
     except ImproperlyConfigured as error:
-        return [checks.Error(str(error), id="payouts.E001")]
+        return [checks.Error(str(error), id="core.E001")]
     return []

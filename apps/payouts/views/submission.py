@@ -1,7 +1,7 @@
 """Submission screens for finance (under /payouts/): submit an approved batch to its processor,
 resume a submitted one, and — for file processors, whose bank tells the operator what
 happened — mark each payout paid or failed. Everything needs ``payouts.submit_payoutbatch``
-and goes through ``apps.payouts.submission``. The batch page includes
+and goes through ``apps.payouts.services.submission``. The batch page includes
 ``payouts/_batch_actions_submission.html`` for the buttons.
 
 API processors are settled by the processor (its callback), never by hand here: marking an
@@ -20,11 +20,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.core.exceptions import ApplicationError
 from apps.core.types import HtmxHttpRequest
-
-from .adapters.base import FAILURE_CODES
-from .models import Payout, PayoutBatch, Processor
-from .selectors import batch_get, money
-from .submission import (
+from apps.payouts.adapters.base import FAILURE_CODES
+from apps.payouts.models import Payout, PayoutBatch, Processor
+from apps.payouts.selectors.payouts import batch_get, money
+from apps.payouts.services.submission import (
     OPEN_STATES,
     payout_batch_resume,
     payout_batch_submit,

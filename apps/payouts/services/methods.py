@@ -3,9 +3,9 @@
 Creators add, choose as default and disable their own methods and set their own schedule
 (``actor`` is their user; ``None`` means the system, e.g. ``seed_demo``). Staff holding
 ``payouts.verify_payoutmethod`` verify a method before its first use. The details are validated
-(``validation.py``) and sealed (``crypto.py``) before they reach the database; audit events and
-screens only ever see ``details_hint``. ``payout_method_details`` decrypts, for the settlement
-adapters and bank files only.
+(``validation.py``) and sealed (``PayoutMethod.details_seal``, ``apps.core.crypto``) before
+they reach the database; audit events and screens only ever see ``details_hint``.
+``PayoutMethod.details()`` decrypts, for the settlement adapters and bank files only.
 """
 
 from __future__ import annotations
@@ -17,15 +17,12 @@ from django.utils import timezone
 from rest_framework import status
 
 from apps.audit.services import audit_record
+from apps.core import crypto
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
 from apps.creators.models import Creator
 from apps.ledger.services import run_in_transaction
-
-from . import crypto
-from .batches import payout_batch_build_instant
-from .eligibility import creator_payout_eligibility
-from .models import (
+from apps.payouts.models import (
     Payout,
     PayoutBatch,
     PayoutMethod,
@@ -33,7 +30,9 @@ from .models import (
     Processor,
     ProcessorCurrency,
 )
-from .validation import payout_details_hint, payout_details_validate
+from apps.payouts.selectors.eligibility import creator_payout_eligibility
+from apps.payouts.services.batches import payout_batch_build_instant
+from apps.payouts.validation import payout_details_hint, payout_details_validate
 
 VERIFY_PERMISSION = "payouts.verify_payoutmethod"
 # Enough for every processor a creator could reasonably use; keeps every list bounded.
@@ -41,11 +40,6 @@ MAX_METHODS_PER_CREATOR = 20
 MAX_MINOR = 2**62 - 1
 
 OPEN_PAYOUT_STATES = (Payout.State.PENDING, Payout.State.SUBMITTED)
-
-
-def details_context(creator_id: int) -> str:
-    """What a method's sealed details are bound to: its creator (see crypto.seal)."""
-    return f"creator:{creator_id}"
 
 
 def _snapshot(method: PayoutMethod) -> dict:
@@ -124,18 +118,17 @@ def payout_method_add(
             f"At most {MAX_METHODS_PER_CREATOR} payout methods; disable one you no longer use.",
         )
     has_default = PayoutMethod.objects.filter(creator=creator, is_default=True).exists()
-    token, key_id = crypto.seal(result.cleaned, context=details_context(creator.pk))
-    method = PayoutMethod.objects.create(
+    method = PayoutMethod(
         creator=creator,
         processor=processor,
         currency_id=code,
         label=label,
-        details_encrypted=token,
         details_hint=payout_details_hint(processor.method_type, result.cleaned)[:100],
-        key_id=key_id,
         status=PayoutMethod.Status.UNVERIFIED,
         is_default=not has_default,
     )
+    method.details_seal(result.cleaned)
+    method.save(force_insert=True)
     audit_record(actor=actor, action="payout_method.added", target=method, after=_snapshot(method))
     return method
 
@@ -258,21 +251,6 @@ def payout_method_disable(*, method: PayoutMethod, actor) -> PayoutMethod:
     return locked
 
 
-def payout_method_details(method: PayoutMethod) -> dict:
-    """The decrypted details of ``method`` (the fields ``validation.py`` cleaned, e.g.
-    ``{"account_holder", "iban", "bic"}``). For settlement adapters and bank files only:
-    never render them in a page, a log line or an audit event."""
-    try:
-        return crypto.unseal(
-            method.details_encrypted, method.key_id, context=details_context(method.creator_id)
-        )
-    except crypto.TamperedTokenError:
-        # Details sealed without a context (test fixtures that call crypto.seal directly) are
-        # still read; `rotate_payout_keys` binds them. A token bound to another creator fails
-        # both ways: only code holding the key can make a context-free one.
-        return crypto.unseal(method.details_encrypted, method.key_id)
-
-
 @dataclass
 class ResealCounts:
     resealed: int = 0
@@ -303,13 +281,11 @@ def payout_methods_reseal(*, batch_size: int = 500, actor=None) -> ResealCounts:
             changed = []
             for row in rows:
                 try:
-                    details = payout_method_details(row)
+                    details = row.details()
                 except crypto.SealError:
                     counts.unreadable += 1
                     continue
-                row.details_encrypted, row.key_id = crypto.seal(
-                    details, context=details_context(row.creator_id)
-                )
+                row.details_seal(details)
                 row.updated_at = timezone.now()
                 changed.append(row)
             if changed:
