@@ -3,7 +3,25 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from apps.accounts import api_urls as accounts_api
+from apps.core import api_urls as core_api
 from apps.core.views import healthz
+from apps.creators import api_urls as creators_api
+from apps.integrations import api_urls as integrations_api
+from apps.ledger import api_urls as ledger_api
+from apps.outbound import api_urls as outbound_api
+from apps.payouts import api_urls as payouts_api
+
+# The REST API v1: every app's api_urls.py, one namespace ("api:creator-list", ...).
+API_V1 = [
+    *accounts_api.urlpatterns,
+    *core_api.urlpatterns,
+    *creators_api.urlpatterns,
+    *ledger_api.urlpatterns,
+    *integrations_api.urlpatterns,
+    *outbound_api.urlpatterns,
+    *payouts_api.urlpatterns,
+]
 
 # The admin signs in through allauth, so its login enforces the same MFA and rate limits.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -14,9 +32,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("healthz", healthz, name="healthz"),
-    path("api/v1/", include("fanzdash.api_v1", namespace="api")),
-    path("api/integrations/", include("apps.integrations.urls")),
-    path("api/v1/payouts/", include("apps.payouts.api_urls")),
+    path("api/v1/", include((API_V1, "api"))),
+    path(
+        "api/integrations/",
+        include((integrations_api.integration_urlpatterns, "integrations-api")),
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
@@ -25,7 +45,7 @@ urlpatterns = [
     path("platforms/", include("apps.platforms.urls")),
     path("creators/", include("apps.creators.urls")),
     path("ledger/", include("apps.ledger.urls")),
-    path("integrations/", include("apps.integrations.web_urls")),
+    path("integrations/", include("apps.integrations.urls")),
     path("outbound/", include("apps.outbound.urls")),
     path("payouts/", include("apps.payouts.urls")),
     path("earnings/", include("apps.dashboard.earnings_urls")),

@@ -13,7 +13,6 @@ import random
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.test import Client
 from django.utils import timezone
 
 from apps.core import signing
@@ -21,7 +20,8 @@ from apps.creators.models import PlatformAccount
 from apps.platforms.models import Platform
 from apps.platforms.services import platform_webhook_secret_rotate
 
-from .ingest import source_context
+from .services.ingest import source_context
+from .webhooks import WebhookRequest, webhook_receive
 
 SEED = 4242
 EARNINGS_PER_PLATFORM = 6
@@ -129,7 +129,6 @@ def demo_events(platform: Platform, accounts: list[PlatformAccount]) -> list[dic
 
 def seed_demo_webhooks() -> DemoTraffic:
     traffic = DemoTraffic()
-    client = Client(HTTP_HOST="localhost")
     for platform in Platform.objects.filter(status=Platform.Status.ACTIVE).order_by("slug"):
         if not platform.webhook_secrets.active().exists():
             with transaction.atomic():
@@ -143,18 +142,20 @@ def seed_demo_webhooks() -> DemoTraffic:
         secret = context.secrets[0].secret
         for payload in demo_events(platform, accounts):
             body = json.dumps(payload).encode()
-            response = client.post(
-                f"/api/integrations/webhooks/{platform.slug}",
-                data=body,
-                content_type="application/json",
-                headers={"X-FANZ-Signature": signing.fanz_signature(secret, body)},
-                # As if over HTTPS: with DEBUG off, plain HTTP is redirected (SECURE_SSL_REDIRECT).
-                secure=True,
+            # The request path a platform's signed request takes (signature, schema, storage,
+            # then processing by the workers), in process.
+            answer = webhook_receive(
+                WebhookRequest.signed(
+                    path=f"/api/integrations/webhooks/{platform.slug}",
+                    body=body,
+                    headers={signing.FANZ_HEADER: signing.fanz_signature(secret, body)},
+                ),
+                platform.slug,
             )
             traffic.sent += 1
-            if response.status_code == 202:
+            if answer.status == 202:
                 traffic.stored += 1
-            elif response.status_code == 200:
+            elif answer.status == 200:
                 traffic.duplicates += 1
             else:
                 traffic.refused += 1

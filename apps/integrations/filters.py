@@ -110,3 +110,38 @@ class PayoutHoldFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(released_at__isnull=value == "open")
+
+
+class WebhookEventApiFilter(django_filters.FilterSet):
+    platform = django_filters.CharFilter(
+        field_name="source",
+        help_text="Who sent it: a platform slug, or `fanzdash` for central events.",
+    )
+    type = django_filters.CharFilter(
+        field_name="event_type", help_text="Event type, e.g. `tip_sent`."
+    )
+    state = django_filters.ChoiceFilter(
+        choices=WebhookEvent.State.choices,
+        help_text="received (waiting to be processed), processed, ignored or failed.",
+    )
+    event_id = django_filters.CharFilter(field_name="event_id", help_text="The event's id.")
+    transaction_id = django_filters.CharFilter(
+        field_name="transaction_id", help_text="The platform's transaction id in the event."
+    )
+    creator_external_id = django_filters.CharFilter(
+        field_name="creator_external_id", help_text="The event's `creatorId`."
+    )
+    received_after = django_filters.IsoDateTimeFilter(
+        field_name="received_at",
+        lookup_expr="gte",
+        help_text="ISO 8601 instant: events received at or after it.",
+    )
+    received_before = django_filters.IsoDateTimeFilter(
+        field_name="received_at",
+        lookup_expr="lt",
+        help_text="ISO 8601 instant: events received strictly before it.",
+    )
+
+    class Meta:
+        model = WebhookEvent
+        fields: list[str] = []

@@ -9,8 +9,9 @@ from apps.audit.models import SecurityEvent
 from apps.creators.models import Creator, PayoutHold, PlatformAccount
 from apps.ledger.models import EARNING_KINDS, Posting
 from apps.ledger.services import PLATFORM_TRANSACTION
+from apps.platforms.models import Platform
 
-from .models import EarningsReport, WebhookEvent
+from .models import CENTRAL_SOURCE, EarningsReport, WebhookEvent
 
 # Header names whose values never reach a screen (also masked at ingestion; this is a second
 # line for anything stored before that, or added later).
@@ -60,10 +61,6 @@ def webhook_event_get(pk: int) -> WebhookEvent:
 
 
 def webhook_event_sources() -> list[str]:
-    from apps.platforms.models import Platform
-
-    from .models import CENTRAL_SOURCE
-
     return [*Platform.objects.order_by("slug").values_list("slug", flat=True), CENTRAL_SOURCE]
 
 
@@ -105,3 +102,17 @@ def payout_hold_list() -> QuerySet[PayoutHold]:
     return PayoutHold.objects.select_related(
         "creator", "platform", "placed_by", "released_by"
     ).order_by(F("released_at").desc(nulls_first=True), "-placed_at", "-id")
+
+
+def webhook_event_queryset_for(principal) -> QuerySet[WebhookEvent]:
+    """The events ``principal`` may read, newest received first: a platform key those its
+    platform sent; staff with ``integrations.view_webhooks`` all; anyone else none."""
+    events = WebhookEvent.objects.select_related("platform").order_by("-received_at", "-id")
+    platform = getattr(principal, "platform", None)
+    if platform is not None:
+        return events.filter(source=platform.slug)
+    if getattr(principal, "is_authenticated", False) and principal.has_perm(
+        "integrations.view_webhooks"
+    ):
+        return events
+    return events.none()

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from .models import WebhookEvent
 from .schemas import EVENT_TYPES
-from .users import USER_STATUSES
+from .services.users import USER_STATUSES
 
 # --- sync/user ---------------------------------------------------------------------------------
 
@@ -165,3 +166,51 @@ class TestWebhookSerializer(serializers.Serializer):
         required=False, help_text="Default: the event type's example data."
     )
     scheme = serializers.ChoiceField(choices=["fanz", "standard"], default="fanz")
+
+
+# --- /api/v1/webhook-events/ ------------------------------------------------------------
+
+
+class WebhookEventListSerializer(serializers.Serializer):
+    """A stored event as /api/v1/webhook-events/ lists it (bodies left out)."""
+
+    class Meta:
+        ref_name = "WebhookEvent"
+
+    id = serializers.IntegerField(help_text="FanzDash's id of the stored event.")
+    source = serializers.CharField(help_text="Platform slug, or `fanzdash` for central events.")
+    platform = serializers.CharField(
+        source="platform.slug", allow_null=True, help_text="The platform the event concerns."
+    )
+    eventId = serializers.CharField(source="event_id", help_text="The sender's event id.")
+    eventType = serializers.CharField(source="event_type")
+    state = serializers.ChoiceField(choices=WebhookEvent.State.choices)
+    transactionId = serializers.CharField(source="transaction_id")
+    creatorExternalId = serializers.CharField(source="creator_external_id")
+    occurredAt = serializers.DateTimeField(
+        source="occurred_at", allow_null=True, help_text="The event's own timestamp."
+    )
+    receivedAt = serializers.DateTimeField(source="received_at")
+    processedAt = serializers.DateTimeField(source="processed_at", allow_null=True)
+    signatureScheme = serializers.ChoiceField(
+        source="signature_scheme", choices=WebhookEvent.Scheme.choices
+    )
+    attempts = serializers.IntegerField(help_text="Processing attempts so far.")
+    errorCode = serializers.CharField(
+        source="error_code", help_text="Why processing failed or was ignored (empty if not)."
+    )
+    errorDetail = serializers.CharField(source="error_detail")
+    ledgerEntry = serializers.IntegerField(
+        source="ledger_entry_id",
+        allow_null=True,
+        help_text="The journal entry it produced, if any (`/api/v1/ledger/entries/{id}/`).",
+    )
+    batchId = serializers.CharField(source="batch_id", help_text="Set for batch deliveries.")
+
+
+class WebhookEventDetailSerializer(WebhookEventListSerializer):
+    class Meta:
+        ref_name = "WebhookEventDetail"
+
+    payload = serializers.JSONField(help_text="The event body as received (parsed JSON).")
+    result = serializers.JSONField(help_text="What processing recorded (e.g. entry ids).")

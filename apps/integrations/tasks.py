@@ -18,6 +18,11 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from .models import WebhookEvent
+from .services.processing import (
+    webhook_events_due,
+    webhook_events_process_now,
+    webhook_events_ready,
+)
 
 # Transient errors outside a handler (the claim, the state write): Celery retries the task.
 TRANSIENT = (OperationalError, InterfaceError)
@@ -36,17 +41,13 @@ def _with_backlog(event_ids: list[int], *, eager: bool) -> list[int]:
     few set-based reads per hundred events), however small the messages the web processes
     sent. An event taken here and also named by its own message is claimed once; the later
     message finds it processed and does nothing."""
-    room = getattr(settings, "WEBHOOK_PROCESS_BACKLOG", 100) - len(event_ids)
+    room = settings.WEBHOOK_PROCESS_BACKLOG - len(event_ids)
     if eager or room <= 0:
         return event_ids
-    from .processing import webhook_events_ready
-
     return [*event_ids, *webhook_events_ready(exclude=event_ids, limit=room)]
 
 
 def _process(task, event_ids: list[int]) -> dict[int, str]:
-    from .processing import webhook_events_process_now
-
     states = webhook_events_process_now(_with_backlog(event_ids, eager=task.request.is_eager))
     waiting = [pk for pk, state in states.items() if state == WebhookEvent.State.RECEIVED]
     if waiting and not task.request.is_eager:
@@ -97,8 +98,6 @@ REQUEUE_CHUNK = 100
 @shared_task(name="integrations.webhook_events_requeue_due")
 def webhook_events_requeue_due() -> int:
     """Beat: hand every overdue ``received`` event back to the workers, in chunks."""
-    from .processing import webhook_events_due
-
     due = webhook_events_due()
     for start in range(0, len(due), REQUEUE_CHUNK):
         webhook_events_process.delay(due[start : start + REQUEUE_CHUNK])

@@ -1,28 +1,29 @@
-"""Routes of the integration API (mounted at /api/integrations/; docs/integration.md)."""
+"""Staff pages of the integrations (mounted at /integrations/)."""
 
 from django.urls import path
 
-from .apis import (
-    CentralWebhookApi,
-    IntegrationHealthApi,
-    PlatformWebhookApi,
-    PlatformWebhookBatchApi,
-    SyncEarningsApi,
-    SyncUserApi,
-    TestWebhookApi,
-    UserPermissionsApi,
-)
+from . import views
 
-app_name = "integrations-api"
+app_name = "integrations"
 
 urlpatterns = [
-    path("health", IntegrationHealthApi.as_view(), name="health"),
-    # The central source first: "fanzdash" is not a platform slug.
-    path("webhooks/fanzdash", CentralWebhookApi.as_view(), name="webhook-central"),
-    path("webhooks/<slug:platform>", PlatformWebhookApi.as_view(), name="webhook"),
-    path("webhooks/<slug:platform>/batch", PlatformWebhookBatchApi.as_view(), name="webhook-batch"),
-    path("sync/user", SyncUserApi.as_view(), name="sync-user"),
-    path("sync/earnings", SyncEarningsApi.as_view(), name="sync-earnings"),
-    path("users/<str:user_id>/permissions", UserPermissionsApi.as_view(), name="permissions"),
-    path("test/webhook", TestWebhookApi.as_view(), name="test-webhook"),
+    path("events/", views.webhook_event_list_view, name="events"),
+    path("events/<int:pk>/", views.webhook_event_detail_view, name="event"),
+    path("events/<int:pk>/replay/", views.webhook_event_replay_view, name="replay"),
+    path("earnings-reports/", views.earnings_report_list_view, name="earnings_reports"),
+    path(
+        "earnings-reports/<int:pk>/resolve/",
+        views.earnings_report_resolve_view,
+        name="earnings_report_resolve",
+    ),
+    path("security-events/", views.security_event_list_view, name="security_events"),
+    path(
+        "security-events/<int:pk>/acknowledge/",
+        views.security_event_acknowledge_view,
+        name="security_event_acknowledge",
+    ),
+    path("payout-holds/", views.payout_hold_list_view, name="payout_holds"),
+    path(
+        "payout-holds/<int:pk>/release/", views.payout_hold_release_view, name="payout_hold_release"
+    ),
 ]

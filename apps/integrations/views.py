@@ -23,8 +23,6 @@ from apps.creators.services import payout_hold_release
 from .filters import EarningsReportFilter, PayoutHoldFilter, SecurityEventFilter, WebhookEventFilter
 from .forms import ReviewNoteForm
 from .models import WebhookEvent
-from .processing import webhook_event_replay
-from .reviews import earnings_report_resolve, security_event_acknowledge
 from .selectors import (
     earnings_report_list,
     headers_masked,
@@ -33,6 +31,8 @@ from .selectors import (
     webhook_event_get,
     webhook_event_list,
 )
+from .services.processing import webhook_event_replay
+from .services.reviews import earnings_report_resolve, security_event_acknowledge
 
 PAGE_SIZE = 50
 RAW_BODY_DISPLAY_LIMIT = 256 * 1024

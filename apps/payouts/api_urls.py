@@ -1,4 +1,4 @@
-"""API routes of the payouts app (mounted at /api/v1/payouts/)."""
+"""API routes of the payouts app (under /api/v1/)."""
 
 from django.urls import path
 
@@ -11,13 +11,15 @@ from .apis import (
     SandboxCallbackApi,
 )
 
-app_name = "payouts_api"
-
 urlpatterns = [
-    path("", PayoutListApi.as_view(), name="payout-list"),
-    path("<int:pk>/", PayoutDetailApi.as_view(), name="payout-detail"),
-    path("batches/", PayoutBatchListApi.as_view(), name="batch-list"),
-    path("batches/<int:pk>/", PayoutBatchDetailApi.as_view(), name="batch-detail"),
-    path("creators/<int:pk>/payouts/", CreatorPayoutListApi.as_view(), name="creator-payouts"),
-    path("sandbox/callback", SandboxCallbackApi.as_view(), name="sandbox-callback"),
+    path("payouts/", PayoutListApi.as_view(), name="payout-list"),
+    path("payouts/<int:pk>/", PayoutDetailApi.as_view(), name="payout-detail"),
+    path("payouts/batches/", PayoutBatchListApi.as_view(), name="payout-batch-list"),
+    path("payouts/batches/<int:pk>/", PayoutBatchDetailApi.as_view(), name="payout-batch-detail"),
+    path(
+        "payouts/creators/<int:pk>/payouts/",
+        CreatorPayoutListApi.as_view(),
+        name="creator-payouts",
+    ),
+    path("payouts/sandbox/callback", SandboxCallbackApi.as_view(), name="sandbox-callback"),
 ]

@@ -202,7 +202,7 @@ def test_demo_platform_traffic_goes_through_the_webhook_endpoint(seeded):
 
     from apps.creators.models import PayoutHold
     from apps.integrations.models import WebhookEvent
-    from apps.integrations.processing import webhook_events_process_now
+    from apps.integrations.services.processing import webhook_events_process_now
     from apps.platforms.models import PlatformAPIKey
 
     # What make run's worker does (the test transaction never commits, so nothing was enqueued).

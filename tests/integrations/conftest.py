@@ -18,7 +18,7 @@ NETWORK_SECRET = "test-network-secret-0123456789abcdef"
 def _webhook_process_state(settings):
     """The source cache outlives a test's rolled-back transaction: start every test without
     it. Central events verify with NETWORK_SECRET."""
-    from apps.integrations.ingest import source_cache_clear
+    from apps.integrations.services.ingest import source_cache_clear
 
     settings.NETWORK_WEBHOOK_SECRET = NETWORK_SECRET
     settings.NETWORK_WEBHOOK_SECRET_PREVIOUS = ""

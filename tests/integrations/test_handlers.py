@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEvent, SecurityEvent
 from apps.creators.models import Creator, PayoutHold
-from apps.integrations.handlers import ledger_key
 from apps.integrations.models import EarningsReport, MassPayoutRequest, PlatformUser, WebhookEvent
-from apps.integrations.processing import webhook_event_process_now
+from apps.integrations.services.handlers import ledger_key
+from apps.integrations.services.processing import webhook_event_process_now
 from apps.ledger.accounts import creator_account, network_account, platform_account
 from apps.ledger.models import AccountKind, EntryKind, JournalEntry
 from apps.ledger.selectors import account_balance, trial_balance

@@ -11,8 +11,8 @@ from apps.core.exceptions import ApplicationError
 from apps.creators.models import PayoutHold
 from apps.creators.services import payout_hold_place, payout_hold_release
 from apps.integrations.models import EarningsReport
-from apps.integrations.reconciliation import earnings_report_record
-from apps.integrations.reviews import earnings_report_resolve, security_event_acknowledge
+from apps.integrations.services.reconciliation import earnings_report_record
+from apps.integrations.services.reviews import earnings_report_resolve, security_event_acknowledge
 from apps.platforms.models import Platform
 
 pytestmark = pytest.mark.django_db

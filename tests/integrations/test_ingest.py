@@ -416,7 +416,7 @@ def test_a_platform_created_after_a_404_is_found_at_once(platform_secret, post_w
     ],
 )
 def test_secrets_in_headers_are_masked(value, masked):
-    from apps.integrations.ingest import mask_value, request_headers
+    from apps.integrations.services.ingest import mask_value, request_headers
 
     assert mask_value(value) == masked
     headers = request_headers({"HTTP_AUTHORIZATION": value, "HTTP_USER_AGENT": "curl/8"})

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from apps.integrations import ingest
+from apps.integrations.services import ingest
 
 
 @pytest.fixture
@@ -64,8 +64,12 @@ def test_publish_sends_chunks_of_ids(settings, monkeypatch):
 
     settings.WEBHOOK_PROCESS_CHUNK = 2
     sent: list = []
-    monkeypatch.setattr(tasks.webhook_events_process, "delay", lambda ids: sent.append(ids))
-    monkeypatch.setattr(tasks.webhook_event_process, "delay", lambda pk: sent.append(pk))
+    monkeypatch.setattr(
+        tasks.webhook_events_process, "apply_async", lambda args, **kw: sent.append(args[0])
+    )
+    monkeypatch.setattr(
+        tasks.webhook_event_process, "apply_async", lambda args, **kw: sent.append(args[0])
+    )
     ingest._publish([1, 2, 3, 4, 5])
     ingest._publish([9])
     assert sent == [[1, 2], [3, 4], [5], 9]
@@ -74,9 +78,9 @@ def test_publish_sends_chunks_of_ids(settings, monkeypatch):
 def test_a_broker_failure_is_logged_not_raised(monkeypatch, caplog):
     from apps.integrations import tasks
 
-    def down(pk):
+    def down(args, **options):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(tasks.webhook_event_process, "delay", down)
+    monkeypatch.setattr(tasks.webhook_event_process, "apply_async", down)
     ingest._publish([1])
     assert "could not enqueue" in caplog.text

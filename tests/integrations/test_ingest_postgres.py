@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from apps.integrations import ingest
+from apps.integrations.services import ingest
 from apps.integrations.models import WebhookEvent
 from apps.integrations.schemas import EVENT_EXAMPLES
 

@@ -11,9 +11,9 @@ from django.db import OperationalError, close_old_connections, connection
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.integrations import handlers, processing
+from apps.integrations.services import handlers, processing
 from apps.integrations.models import WebhookEvent
-from apps.integrations.processing import (
+from apps.integrations.services.processing import (
     retry_delay,
     webhook_event_process_now,
     webhook_event_replay,

@@ -34,7 +34,7 @@ from apps.core import signing
 from apps.core.currencies import currency_exponent
 from apps.core.money import format_minor
 from apps.integrations.models import WebhookEvent
-from apps.integrations.processing import webhook_events_process_now
+from apps.integrations.services.processing import webhook_events_process_now
 from apps.ledger.accounts import account_cache_clear
 from apps.ledger.models import JournalEntry
 from apps.ledger.selectors import trial_balance

@@ -235,7 +235,7 @@ def test_rotation_keeps_the_old_secret_valid_for_the_grace_window(platform_secre
     WebhookSecret.objects.filter(platform=boyfanz, secret=SECRET).update(
         expires_at=timezone.now() - timedelta(seconds=1)
     )
-    from apps.integrations.ingest import source_cache_clear
+    from apps.integrations.services.ingest import source_cache_clear
 
     source_cache_clear()  # another process would see it within WEBHOOK_SOURCE_CACHE_SECONDS
     response = post_webhook(tip_payload("evt_r4"), secret=SECRET)

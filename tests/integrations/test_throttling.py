@@ -7,9 +7,9 @@ import copy
 from datetime import UTC, datetime
 
 import pytest
-from apps.core.throttling import webhook_quota_hit
 
 from apps.audit.models import SecurityEvent
+from apps.core.throttling import webhook_quota_hit
 from apps.integrations.models import WebhookEvent
 from apps.integrations.schemas import EVENT_EXAMPLES
 

@@ -11,8 +11,8 @@ from apps.audit.services import security_event_record
 from apps.creators.models import PayoutHold
 from apps.creators.services import payout_hold_place
 from apps.integrations.models import EarningsReport, WebhookEvent
-from apps.integrations.processing import webhook_event_process_now
-from apps.integrations.reconciliation import earnings_report_record
+from apps.integrations.services.processing import webhook_event_process_now
+from apps.integrations.services.reconciliation import earnings_report_record
 from apps.platforms.models import Platform
 
 from .h2_support import external_id, payload_for, store_event

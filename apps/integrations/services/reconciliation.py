@@ -23,8 +23,7 @@ from apps.audit.services import audit_record
 from apps.core.currencies import currency_exponent
 from apps.creators.models import PlatformAccount
 from apps.creators.selectors import creator_earnings_summary
-
-from .models import EarningsReport
+from apps.integrations.models import EarningsReport
 
 TOP_LEVEL_FIGURES = {
     "total": "total",

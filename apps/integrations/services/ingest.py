@@ -28,20 +28,24 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from celery import current_app
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from apps.audit.middleware import client_ip
+from apps.core.queue import task_send
+from apps.integrations.models import CENTRAL_SOURCE, WebhookEvent
+from apps.integrations.signatures import SigningSecret
 from apps.platforms.models import Platform, WebhookSecret
 from apps.platforms.selectors import platform_active_secrets
 
-from .models import CENTRAL_SOURCE, WebhookEvent
-from .signatures import SigningSecret
-
 logger = logging.getLogger(__name__)
+
+# The processing tasks (apps.integrations.tasks), queued by name.
+PROCESS_TASK = "integrations.webhook_event_process"
+PROCESS_MANY_TASK = "integrations.webhook_events_process"
 
 # --- who may sign for a source ----------------------------------------------------------------
 
@@ -177,11 +181,6 @@ def request_headers(meta) -> dict[str, str]:
         value = str(value)
         headers[name] = mask_value(value) if name in MASKED_HEADERS else value[:1000]
     return headers
-
-
-def request_source_ip(request) -> str | None:
-    """The caller's address (``X-Forwarded-For`` only when ``USE_X_FORWARDED_FOR``)."""
-    return client_ip(request)
 
 
 # --- storing ---------------------------------------------------------------------------------
@@ -427,15 +426,13 @@ def webhook_events_store(
 
 
 def _publish(event_ids: list[int]) -> None:
-    from . import tasks
-
     try:
         if len(event_ids) == 1:
-            tasks.webhook_event_process.delay(event_ids[0])
+            task_send(PROCESS_TASK, event_ids[0])
             return
         size = settings.WEBHOOK_PROCESS_CHUNK
         for start in range(0, len(event_ids), size):
-            tasks.webhook_events_process.delay(event_ids[start : start + size])
+            task_send(PROCESS_MANY_TASK, event_ids[start : start + size])
     except Exception:
         logger.exception("could not enqueue processing of webhook events %s", event_ids[:10])
 
@@ -485,9 +482,7 @@ def webhook_events_enqueue(event_ids: list[int]) -> None:
     loses no event: it stays ``received``, where the processing sweep finds it, so a failure
     here is logged and the platform is still answered with the stored id. Coalesced unless
     ``WEBHOOK_ENQUEUE_COALESCE_MS`` is 0 or tasks run eagerly (tests)."""
-    from fanzdash.celery import app
-
-    if settings.WEBHOOK_ENQUEUE_COALESCE_MS <= 0 or app.conf.task_always_eager:
+    if settings.WEBHOOK_ENQUEUE_COALESCE_MS <= 0 or current_app.conf.task_always_eager:
         _publish(event_ids)
     else:
         _coalescer.add(event_ids)

@@ -31,8 +31,7 @@ from apps.creators.services import (
     creator_status_set,
     platform_account_link,
 )
-
-from .models import PlatformUser
+from apps.integrations.models import PlatformUser
 
 CREATOR_ROLE = "creator"
 SUSPENDING_STATUSES = frozenset({"suspended", "banned"})

@@ -10,8 +10,7 @@ from django.utils import timezone
 from apps.audit.models import SecurityEvent
 from apps.audit.services import audit_record
 from apps.core.exceptions import ApplicationError
-
-from .models import EarningsReport
+from apps.integrations.models import EarningsReport
 
 MAX_NOTE_LENGTH = 2000
 

@@ -25,10 +25,19 @@ from django.db.models import Q
 
 from apps.audit.models import SecurityEvent
 from apps.audit.services import audit_record, security_event_record
+from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
 from apps.core.money import format_minor
 from apps.creators.models import Creator, PayoutHold, PlatformAccount
 from apps.creators.services import creator_status_set, payout_hold_place
+from apps.integrations.models import MassPayoutRequest, WebhookEvent
+from apps.integrations.schemas import EARNING_EVENTS, REFUND_EVENTS
+from apps.integrations.selectors import (
+    creator_for_platform_account,
+    earning_for_transaction,
+)
+from apps.integrations.services.reconciliation import earnings_report_record
+from apps.integrations.services.users import platform_user_sync
 from apps.ledger.models import EARNING_KINDS, EntryKind, JournalEntry, Posting
 from apps.ledger.services import (
     PLATFORM_TRANSACTION,
@@ -38,13 +47,7 @@ from apps.ledger.services import (
     refund_record,
 )
 from apps.platforms.models import Platform
-
-from .models import MassPayoutRequest, WebhookEvent
-from .schemas import EARNING_EVENTS, REFUND_EVENTS
-from .selectors import (
-    creator_for_platform_account,
-    earning_for_transaction,
-)
+from apps.platforms.services import platform_update
 
 EARNING_KIND_BY_EVENT = {
     "subscription_created": EntryKind.SUBSCRIPTION,
@@ -364,7 +367,6 @@ def handle_subscription_cancelled(event: WebhookEvent, cleaned: dict) -> Outcome
 
 def handle_creator_earnings_updated(event: WebhookEvent, cleaned: dict) -> Outcome:
     """The platform's own figures, stored and compared with the ledger (mismatch flagged)."""
-    from .reconciliation import earnings_report_record
 
     data = cleaned["data"]
     report = earnings_report_record(
@@ -428,7 +430,6 @@ def handle_fraud_detected(event: WebhookEvent, cleaned: dict) -> Outcome:
 
 def handle_user_sync(event: WebhookEvent, cleaned: dict) -> Outcome:
     """user_created / user_updated: the same upsert as ``POST sync/user``."""
-    from .users import platform_user_sync
 
     data = dict(cleaned["data"])
     platform = _platform_by_slug(data.pop("platform"))
@@ -488,7 +489,6 @@ def handle_security_alert(event: WebhookEvent, cleaned: dict) -> Outcome:
 
 def handle_platform_config_updated(event: WebhookEvent, cleaned: dict) -> Outcome:
     """Fee, hold period, status, outbound URL: through platforms.services (audited, system)."""
-    from apps.platforms.services import platform_update
 
     data = cleaned["data"]
     platform = _platform_by_slug(data["platform"])
@@ -531,8 +531,6 @@ def handle_mass_payout_initiated(event: WebhookEvent, cleaned: dict) -> Outcome:
 
 
 def _exponent(currency: str) -> int:
-    from apps.core.currencies import currency_exponent
-
     return currency_exponent(currency)
 
 

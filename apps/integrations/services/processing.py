@@ -39,8 +39,10 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.core.exceptions import ApplicationError
-
-from .handlers import (
+from apps.core.queue import task_send_on_commit
+from apps.integrations.models import WebhookEvent
+from apps.integrations.schemas import EARNING_EVENTS, EventSchemaError, event_validate
+from apps.integrations.services.handlers import (
     HANDLERS,
     EventWaiting,
     Outcome,
@@ -48,8 +50,7 @@ from .handlers import (
     chunk_prefetch,
     deferred_earnings_post,
 )
-from .models import WebhookEvent
-from .schemas import EARNING_EVENTS, EventSchemaError, event_validate
+from apps.integrations.services.ingest import PROCESS_TASK
 
 logger = logging.getLogger(__name__)
 
@@ -346,8 +347,6 @@ def webhook_events_process_now(
 def webhook_event_replay(*, event: WebhookEvent, actor) -> WebhookEvent:
     """Staff send a failed event through processing again (after fixing what refused it:
     syncing a creator, correcting a platform). Audited; processed after commit."""
-    from .tasks import webhook_event_process
-
     with transaction.atomic():
         event = WebhookEvent.objects.select_for_update().get(pk=event.pk)
         if event.state != State.FAILED:
@@ -392,8 +391,7 @@ def webhook_event_replay(*, event: WebhookEvent, actor) -> WebhookEvent:
             before=before,
             after={"state": event.state},
         )
-        event_id = event.pk
-        transaction.on_commit(lambda: webhook_event_process.delay(event_id))
+        task_send_on_commit(PROCESS_TASK, event.pk)
     return event
 
 

@@ -1,0 +1,19 @@
+"""API routes of the ledger app (under /api/v1/)."""
+
+from django.urls import path
+
+from .apis import (
+    EarningListApi,
+    LedgerAccountListApi,
+    LedgerEntryDetailApi,
+    LedgerEntryListApi,
+    TrialBalanceApi,
+)
+
+urlpatterns = [
+    path("ledger/accounts/", LedgerAccountListApi.as_view(), name="ledger-account-list"),
+    path("ledger/entries/", LedgerEntryListApi.as_view(), name="ledger-entry-list"),
+    path("ledger/entries/<int:pk>/", LedgerEntryDetailApi.as_view(), name="ledger-entry-detail"),
+    path("ledger/trial-balance/", TrialBalanceApi.as_view(), name="ledger-trial-balance"),
+    path("earnings/", EarningListApi.as_view(), name="earning-list"),
+]
