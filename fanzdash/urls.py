@@ -43,11 +43,9 @@ urlpatterns = [
     path("users/", include("apps.accounts.urls")),
     path("audit/", include("apps.audit.urls")),
     path("platforms/", include("apps.platforms.urls")),
-    path("creators/", include("apps.creators.urls")),
     path("ledger/", include("apps.ledger.urls")),
     path("integrations/", include("apps.integrations.urls")),
     path("outbound/", include("apps.outbound.urls")),
     path("payouts/", include("apps.payouts.urls")),
-    path("earnings/", include("apps.dashboard.earnings_urls")),
     path("", include("apps.dashboard.urls")),
 ]

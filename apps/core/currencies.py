@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from .exceptions import ApplicationError
+from .models import Currency
 
 ISO_4217 = [
     ("AED", "UAE Dirham", 2),
@@ -57,8 +58,6 @@ ISO_4217 = [
 @lru_cache(maxsize=256)
 def currency_exponent(code: str) -> int:
     """The exponent of an accepted currency; ApplicationError for anything else."""
-    from .models import Currency
-
     if not isinstance(code, str) or len(code) != 3:
         raise ApplicationError("unknown_currency", {"currency": f"{code!r} is not a currency."})
     row = Currency.objects.filter(code=code.upper()).values_list("exponent", flat=True).first()

@@ -31,8 +31,15 @@ def minor_to_decimal(minor: int, exponent: int) -> Decimal:
 
 
 def format_minor(minor: int, exponent: int) -> str:
-    """Signed decimal string with exactly ``exponent`` decimals: 1999, 2 -> "19.99"."""
+    """Signed decimal string with exactly ``exponent`` decimals: 1999, 2 -> "19.99" (for
+    machines: the API, CSV files, bank files)."""
     return f"{minor_to_decimal(minor, exponent):.{exponent}f}"
+
+
+def display_minor(minor: int, exponent: int) -> str:
+    """The amount as people read it, with thousands separators: 123450, 2 -> "1,234.50";
+    negative with a minus sign. (Templates: the ``amount`` and ``money`` filters.)"""
+    return f"{minor_to_decimal(minor, exponent):,.{exponent}f}"
 
 
 class JsonNumber(float):

@@ -1,12 +1,9 @@
-"""API routes of the creators app (under /api/v1/)."""
+"""API routes of the creators app (under /api/v1/; a creator's money is the ledger's routes)."""
 
 from django.urls import path
 
-from .apis import CreatorBalancesApi, CreatorDetailApi, CreatorEarningsApi, CreatorListApi
+from .apis import CreatorListApi
 
 urlpatterns = [
     path("creators/", CreatorListApi.as_view(), name="creator-list"),
-    path("creators/<int:pk>/", CreatorDetailApi.as_view(), name="creator-detail"),
-    path("creators/<int:pk>/earnings/", CreatorEarningsApi.as_view(), name="creator-earnings"),
-    path("creators/<int:pk>/balances/", CreatorBalancesApi.as_view(), name="creator-balances"),
 ]

@@ -281,18 +281,18 @@ def statement_csv_rows(statement: Statement, currency: str, exponent: int) -> It
         "",
         format_minor(statement.opening, exponent),
     ]
-    for line in statement.lines:
-        posting, entry = line["posting"], line["entry"]
+    for line in statement.lines():
+        posting, entry = line.posting, line.entry
         yield [
             currency,
             posting.occurred_at.astimezone(UTC).isoformat(),
             entry.pk,
             entry.kind,
             entry.platform.slug if entry.platform_id else "",
-            posting.account.kind,
+            line.account.kind,
             entry.memo,
-            format_minor(line["amount"], exponent),
-            format_minor(line["balance"], exponent),
+            format_minor(line.amount, exponent),
+            format_minor(line.balance, exponent),
         ]
     yield [
         currency,

@@ -335,17 +335,18 @@ def statement_view(request: HtmxHttpRequest, creator_pk: int):
             )
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response
-        page = Paginator(statement.lines, PAGE_SIZE * 2).get_page(request.GET.get("page"))
+        closing = statement.closing
+        page = Paginator(list(statement.lines()), PAGE_SIZE * 2).get_page(request.GET.get("page"))
         for line in page:
-            line["amount_display"] = format_minor(line["amount"], exponent)
-            line["balance_display"] = format_minor(line["balance"], exponent)
+            line.amount_display = format_minor(line.amount, exponent)
+            line.balance_display = format_minor(line.balance, exponent)
         context.update(
             statement=statement,
             currency=currency,
             page=page,
             opening=format_minor(statement.opening, exponent),
-            closing=format_minor(statement.closing, exponent),
-            net=format_minor(statement.closing - statement.opening, exponent),
+            closing=format_minor(closing, exponent),
+            net=format_minor(closing - statement.opening, exponent),
         )
     elif request.GET.get("format") == "csv":
         response = HttpResponse(status=400, content_type="text/csv")

@@ -171,7 +171,8 @@ def test_earnings_query_count_does_not_grow_with_history(
 def test_this_month_starts_on_the_first_at_midnight_utc(creator_factory, earning):
     from datetime import UTC, datetime
 
-    from apps.creators.selectors import creator_earnings_summary, creator_queryset_for
+    from apps.creators.selectors import creator_queryset_for
+    from apps.ledger.selectors import creator_earnings_summary
 
     creator = creator_factory()
     result = earning(creator, gross="5.00")

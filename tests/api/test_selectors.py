@@ -9,12 +9,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from apps.accounts.roles import Role
-from apps.creators.selectors import (
-    creator_balance_rows,
-    creator_earnings_summary,
-    creator_get_for,
-    creator_queryset_for,
-)
+from apps.creators.selectors import creator_get_for, creator_queryset_for
+from apps.ledger.selectors import creator_balances, creator_earnings_summary
 from apps.platforms.models import Platform
 
 pytestmark = pytest.mark.django_db
@@ -97,9 +93,9 @@ def test_money_of_a_platform_principal_is_limited_to_its_platform(
     girlfanz = Platform.objects.get(slug="girlfanz")
     key = SimpleNamespace(platform=girlfanz)
 
-    rows = creator_balance_rows(creator, platform=girlfanz)
+    rows = creator_balances(creator, platform=girlfanz)
     assert [(r.platform_slug, r.pending, r.lifetime) for r in rows] == [("girlfanz", 300, 300)]
-    all_rows = creator_balance_rows(creator)
+    all_rows = creator_balances(creator)
     assert {r.platform_slug for r in all_rows} == {"boyfanz", "girlfanz"}
 
     scoped = creator_get_for(key, creator.pk)

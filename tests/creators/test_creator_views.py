@@ -256,14 +256,10 @@ def test_detail_shows_balances_schedule_and_entries(
     html = response.content.decode()
     balances = {(line.platform_slug, line.currency): line for line in response.context["balances"]}
     usd = balances[("boyfanz", "USD")]
-    assert (usd.pending, usd.available, usd.in_payout, usd.lifetime) == (
-        "5.00",
-        "19.99",
-        "0.00",
-        "24.99",
-    )
-    assert balances[("girlfanz", "JPY")].pending == "1000"
-    assert [line.amount for line in response.context["pending"]] == ["5.00", "1000"]
+    assert (usd.pending, usd.available, usd.in_payout, usd.lifetime) == (500, 1999, 0, 2499)
+    assert balances[("girlfanz", "JPY")].pending == 1000
+    assert [lot.amount for lot in response.context["pending"]] == [500, 1000]
+    assert "1,000 JPY" in html  # amounts as people read them
     assert len(response.context["entries"]) == 4  # 3 earnings, 1 release
     assert "Dee Tail" in html and f"girlfanz-{creator.pk}" in html
     assert "24.99" in html and "Release to available" in html

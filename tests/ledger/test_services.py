@@ -220,7 +220,7 @@ def test_balance_as_of_a_past_instant(creator, boyfanz):
     assert trial_balance(as_of=t0 - timedelta(days=6)).totals == {"USD": 0}
     statement = account_statement([pending], start=t0 - timedelta(days=6), end=t0)
     assert statement.opening == 100 and statement.closing == 700
-    assert [line["amount"] for line in statement.lines] == [200, 400]
+    assert [line.amount for line in statement.lines()] == [200, 400]
 
 
 def test_earning_fee_rounds_down_in_the_creators_favour(creator, boyfanz):

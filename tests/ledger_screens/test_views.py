@@ -253,8 +253,8 @@ def test_statement_range_and_scope(ledger, client_for, finance_user):
     page = client.get(reverse("ledger:statement", args=[ledger.alice.pk]), params)
     assert page.context["opening"] == "9.00"  # the subscription of 10 days ago
     assert page.context["closing"] == "27.00"
-    assert [line["entry"].pk for line in page.context["page"]] == [ledger.tip.pk]
-    assert page.context["page"][0]["amount_display"] == "18.00"
+    assert [line.entry.pk for line in page.context["page"]] == [ledger.tip.pk]
+    assert page.context["page"][0].amount_display == "18.00"
 
     bad = client.get(
         reverse("ledger:statement", args=[ledger.alice.pk]),

@@ -6,6 +6,9 @@ from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.forms import BoundField, CheckboxInput, RadioSelect, Select, SelectMultiple
 
+from apps.core.currencies import currency_exponent
+from apps.core.money import display_minor
+
 register = template.Library()
 
 
@@ -29,3 +32,20 @@ def pretty_json(value) -> str:
     if value is None:
         return ""
     return json.dumps(value, cls=DjangoJSONEncoder, indent=2, sort_keys=True)
+
+
+@register.filter
+def amount(minor, exponent) -> str:
+    """Minor units as people read them: ``{{ 123450|amount:2 }}`` → ``1,234.50``."""
+    if minor is None or minor == "":
+        return ""
+    return display_minor(int(minor), int(exponent))
+
+
+@register.filter
+def money(minor, currency) -> str:
+    """Minor units with their currency: ``{{ 123450|money:"USD" }}`` → ``1,234.50 USD``."""
+    if minor is None or minor == "":
+        return ""
+    code = str(currency)
+    return f"{display_minor(int(minor), currency_exponent(code))} {code.upper()}"

@@ -4,7 +4,7 @@
 ``POST /api/integrations/sync/earnings`` and by the ``creator_earnings_updated`` event handler.
 
 Figures (minor units, as ``schemas.earnings_figures_clean`` returns them), each compared with
-``apps.creators.selectors.creator_earnings_summary`` in the report's currency:
+``apps.ledger.selectors.creator_earnings_summary`` in the report's currency:
 
 - ``total``, ``thisMonth``, ``lastPayout``, ``pendingPayout``: the creator's figures across the
   network (the seed's shape reports the network total with a per-platform breakdown);
@@ -22,8 +22,8 @@ from django.db import transaction
 from apps.audit.services import audit_record
 from apps.core.currencies import currency_exponent
 from apps.creators.models import PlatformAccount
-from apps.creators.selectors import creator_earnings_summary
 from apps.integrations.models import EarningsReport
+from apps.ledger.selectors import creator_earnings_summary
 
 TOP_LEVEL_FIGURES = {
     "total": "total",

@@ -1,3 +1,7 @@
+"""Staff pages of the creators (mounted at /creators/, namespace ``creators``): the list with
+what each may be paid now, a creator's page with their balances, holds and history, and the
+status and payout-hold actions. Composed from the creators' and the ledger's selectors."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -9,38 +13,40 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.core.exceptions import ApplicationError
 from apps.core.types import HtmxHttpRequest
-
-from .filters import CreatorFilter
-from .forms import CreatorStatusForm
-from .models import Creator, PayoutHold
-from .selectors import (
+from apps.creators.filters import CreatorFilter
+from apps.creators.forms import CreatorStatusForm
+from apps.creators.models import Creator, PayoutHold
+from apps.creators.selectors import (
     creator_audit_events,
-    creator_available_display,
-    creator_balance_lines,
     creator_get,
     creator_list,
     creator_open_payout_holds,
-    creator_pending_lines,
-    creator_recent_entries,
 )
-from .services import creator_status_set, payout_hold_place
+from apps.creators.services import creator_status_set, payout_hold_place
+from apps.ledger.selectors import (
+    creator_balances,
+    creator_entries,
+    creator_pending_schedule,
+    creators_with_available,
+)
 
 PAGE_SIZE = 50
+RECENT_ENTRIES = 20
 
 
 @login_required
 @permission_required("creators.view_creator", raise_exception=True)
 @vary_on_headers("HX-Request")
 def creator_list_view(request: HtmxHttpRequest):
-    creator_filter = CreatorFilter(request.GET or None, queryset=creator_list())
+    creator_filter = CreatorFilter(
+        request.GET or None, queryset=creators_with_available(creator_list())
+    )
     creators = creator_filter.qs
     if creator_filter.is_bound and not creator_filter.is_valid():
         # A filter that cannot be read (an unknown platform, "abc" as an amount) lists
         # nothing rather than silently listing everyone.
         creators = creators.none()
     page = Paginator(creators, PAGE_SIZE).get_page(request.GET.get("page"))
-    for creator in page:
-        creator.available_display = creator_available_display(creator)
     template = "creators/creator_list.html"
     if request.htmx and not request.htmx.boosted:
         template += "#results"
@@ -59,9 +65,9 @@ def creator_detail_view(request: HtmxHttpRequest, pk: int):
         "creators/creator_detail.html",
         {
             "creator": creator,
-            "balances": creator_balance_lines(creator),
-            "pending": creator_pending_lines(creator),
-            "entries": creator_recent_entries(creator),
+            "balances": creator_balances(creator),
+            "pending": creator_pending_schedule(creator),
+            "entries": creator_entries(creator)[:RECENT_ENTRIES],
             "events": events,
             "status_form": CreatorStatusForm(),
             "open_holds": creator_open_payout_holds(creator),

@@ -13,10 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet, Sum
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -26,24 +24,22 @@ from apps.core.currencies import currency_exponent
 from apps.core.money import format_minor
 from apps.core.types import HtmxHttpRequest
 from apps.creators.models import Creator
-from apps.ledger.models import (
-    CREATOR_KINDS,
-    Account,
-    AccountKind,
-    EntryKind,
-    JournalEntry,
-    Posting,
-)
+from apps.ledger.models import AccountKind, EntryKind, JournalEntry
 from apps.ledger.selectors import (
+    Statement,
+    account_statement,
     creator_balances,
     creator_daily_earnings,
+    creator_entries,
     creator_pending_schedule,
+    creator_statement_accounts,
 )
+
+from ..forms import StatementForm
 
 ENTRIES_PAGE_SIZE = 25
 CHART_DAYS = 90
 PENDING_SCHEDULE_LIMIT = 50
-STATEMENT_MAX_DAYS = 366
 
 BALANCE_LABELS = {
     AccountKind.PENDING: "pending",
@@ -160,28 +156,6 @@ def _entry_line(entry: JournalEntry) -> EntryLine:
     return EntryLine(entry=entry, words=words, movements=movements)
 
 
-# --- reads -------------------------------------------------------------------------------
-
-
-def creator_entry_list(creator: Creator) -> QuerySet[JournalEntry]:
-    """Entries that moved money on the creator's own accounts, newest first, each with only
-    the creator's postings attached (``creator_postings``): other parties' legs (processor
-    clearing, fee revenue, anyone else) are never loaded."""
-    own_postings = (
-        Posting.objects.filter(account__creator=creator, account__kind__in=CREATOR_KINDS)
-        .select_related("account__platform")
-        .order_by("id")
-    )
-    # Every ledger service stamps the entry with the creator whose money it moves, so the
-    # (creator, -occurred_at) index answers this (and the paginator's count) directly.
-    return (
-        JournalEntry.objects.filter(creator=creator)
-        .select_related("platform")
-        .prefetch_related(Prefetch("postings", queryset=own_postings, to_attr="creator_postings"))
-        .order_by("-occurred_at", "-id")
-    )
-
-
 @dataclass
 class BalanceLine:
     platform: str
@@ -292,9 +266,7 @@ def _chart_context(creator: Creator) -> dict:
 
 
 def _entries_page(request: HtmxHttpRequest, creator: Creator):
-    page = Paginator(creator_entry_list(creator), ENTRIES_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(creator_entries(creator), ENTRIES_PAGE_SIZE).get_page(request.GET.get("page"))
     page.lines = [_entry_line(entry) for entry in page.object_list]
     return page
 
@@ -302,81 +274,8 @@ def _entries_page(request: HtmxHttpRequest, creator: Creator):
 # --- statement ---------------------------------------------------------------------------
 
 
-class StatementForm(forms.Form):
-    """Only the range is validated; platform and currency merely narrow the creator's own
-    accounts, so a value naming nothing of theirs yields an empty statement, never an error
-    that would tell whether something exists."""
-
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
-    platform = forms.CharField(label="Platform", required=False, max_length=50)
-    currency = forms.CharField(label="Currency", required=False, max_length=3)
-
-    def __init__(self, *args, platforms=(), currencies=(), **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["platform"].widget = forms.Select(choices=[("", "All platforms"), *platforms])
-        self.fields["currency"].widget = forms.Select(
-            choices=[("", "All currencies")] + [(c, c) for c in currencies]
-        )
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end:
-            if start > end:
-                raise forms.ValidationError("The start date must be on or before the end date.")
-            if (end - start).days + 1 > STATEMENT_MAX_DAYS:
-                raise forms.ValidationError(
-                    f"A statement covers at most {STATEMENT_MAX_DAYS} days; "
-                    "download a longer period in parts."
-                )
-        return data
-
-
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
-
-
-@dataclass
-class StatementAccount:
-    account: Account
-    opening: int = 0
-    running: int = 0
-    moved: bool = False
-
-
-def creator_statement_accounts(
-    creator: Creator, *, start: datetime, platform: str = "", currency: str = ""
-) -> list[StatementAccount]:
-    """The creator's own accounts (narrowed by platform slug and currency) with their opening
-    balance before ``start``, as the creator reads it."""
-    accounts = Account.objects.filter(creator=creator, kind__in=CREATOR_KINDS).select_related(
-        "platform"
-    )
-    if platform:
-        accounts = accounts.filter(platform__slug=platform)
-    if currency:
-        accounts = accounts.filter(currency_id=currency.upper())
-    accounts = list(accounts)
-    before = dict(
-        Posting.objects.filter(account__in=accounts, occurred_at__lt=start)
-        .values("account_id")
-        .annotate(s=Sum("amount"))
-        .values_list("account_id", "s")
-    )
-    result = []
-    for account in accounts:
-        opening = account.display_sign * (before.get(account.pk) or 0)
-        result.append(StatementAccount(account=account, opening=opening, running=opening))
-    kind_order = list(BALANCE_LABELS)
-    result.sort(
-        key=lambda s: (
-            s.account.platform.name,
-            s.account.currency_id,
-            kind_order.index(s.account.kind),
-        )
-    )
-    return result
 
 
 STATEMENT_HEADER = [
@@ -391,29 +290,14 @@ STATEMENT_HEADER = [
 ]
 
 
-def statement_rows(
-    accounts: list[StatementAccount], *, start: datetime, end: datetime, last_day: date
-) -> Iterator[list[str]]:
-    """Opening line per account, each posting in [start, end) with the running balance of its
-    account, closing line per account. Accounts with nothing to say are left out."""
-    by_id = {s.account.pk: s for s in accounts}
-    postings = (
-        Posting.objects.filter(account__in=[s.account for s in accounts])
-        .filter(occurred_at__gte=start, occurred_at__lt=end)
-        .select_related("entry__platform")
-        .order_by("occurred_at", "id")
-    )
-    # The opening lines need to know which accounts moved; one cheap query tells.
-    moved_ids = set(
-        Posting.objects.filter(account__in=[s.account for s in accounts])
-        .filter(occurred_at__gte=start, occurred_at__lt=end)
-        .values_list("account_id", flat=True)
-        .distinct()
-    )
-    shown = [s for s in accounts if s.opening or s.account.pk in moved_ids]
+def statement_rows(statement: Statement, *, last_day: date) -> Iterator[list[str]]:
+    """Opening line per account, each posting in the range with the running balance of its
+    own account, closing line per account. Accounts with nothing to say are left out."""
+    moved_ids = statement.moved_account_ids()
+    shown = [a for a in statement.accounts if statement.openings[a.pk] or a.pk in moved_ids]
+    closing = dict(statement.openings)
 
-    def balance_line(s: StatementAccount, day: date, words: str, minor: int) -> list[str]:
-        account = s.account
+    def balance_line(account, day: date, words: str, minor: int) -> list[str]:
         return [
             day.isoformat(),
             "",
@@ -426,26 +310,24 @@ def statement_rows(
         ]
 
     yield STATEMENT_HEADER
-    for s in shown:
-        yield balance_line(s, start.date(), "Opening balance", s.opening)
+    for account in shown:
+        yield balance_line(account, statement.start.date(), "Opening balance", closing[account.pk])
     if moved_ids:
-        for posting in postings.iterator(chunk_size=2000):
-            s = by_id[posting.account_id]
-            account = s.account
-            amount = account.display_sign * posting.amount
-            s.running += amount
+        for line in statement.lines():
+            account = line.account
+            closing[account.pk] = line.account_balance
             yield [
-                timezone.localtime(posting.occurred_at).date().isoformat(),
-                str(posting.entry_id),
+                timezone.localtime(line.posting.occurred_at).date().isoformat(),
+                str(line.entry.pk),
                 account.platform.name,
-                entry_words(posting.entry, kind=account.kind, display_amount=amount),
+                entry_words(line.entry, kind=account.kind, display_amount=line.amount),
                 account.kind,
-                _money(amount, account.currency_id),
+                _money(line.amount, account.currency_id),
                 account.currency_id,
-                _money(s.running, account.currency_id),
+                _money(line.account_balance, account.currency_id),
             ]
-    for s in shown:
-        yield balance_line(s, last_day, "Closing balance", s.running)
+    for account in shown:
+        yield balance_line(account, last_day, "Closing balance", closing[account.pk])
 
 
 class _Echo:
@@ -491,7 +373,7 @@ def earnings_home_view(request: HtmxHttpRequest):
 @login_required
 def earnings_entry_view(request: HtmxHttpRequest, pk: int):
     creator = _own_creator(request)
-    entry = get_object_or_404(creator_entry_list(creator).select_related("reverses"), pk=pk)
+    entry = get_object_or_404(creator_entries(creator).select_related("reverses"), pk=pk)
     line = _entry_line(entry)
     context = {"line": line, "entry": entry}
     release = getattr(entry, "pending_release", None)
@@ -511,23 +393,12 @@ def earnings_statement_view(request: HtmxHttpRequest):
     last_day: date = form.cleaned_data["end"]
     start, end = _day_start(first_day), _day_start(last_day + timedelta(days=1))
     accounts = creator_statement_accounts(
-        creator,
-        start=start,
-        platform=form.cleaned_data["platform"],
-        currency=form.cleaned_data["currency"],
+        creator, platform=form.cleaned_data["platform"], currency=form.cleaned_data["currency"]
     )
-    rows = statement_rows(accounts, start=start, end=end, last_day=last_day)
+    statement = account_statement(accounts, start=start, end=end)
+    rows = statement_rows(statement, last_day=last_day)
     response = StreamingHttpResponse(_csv_stream(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="statement-{first_day.isoformat()}-{last_day.isoformat()}.csv"'
     )
     return response
-
-
-__all__ = [
-    "creator_entry_list",
-    "earnings_entry_view",
-    "earnings_home_view",
-    "earnings_statement_view",
-    "entry_words",
-]
