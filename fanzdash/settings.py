@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "apps.outbound",
     "apps.payouts",
     "apps.dashboard",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,3 +1,7 @@
+"""``manage.py seed_demo``: the demo network, composed from each app's ``demo.py`` (users,
+the network's creators and their sales, platform traffic through the signed webhook path,
+payout methods and schedules, an API key), then the logins printed. Idempotent."""
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -5,8 +9,7 @@ from apps.accounts.demo import demo_password, seed_demo_users
 from apps.integrations.demo import seed_demo_webhooks
 from apps.ledger.demo import seed_demo_network
 from apps.payouts.demo import seed_demo_payouts
-from apps.platforms.models import Platform, PlatformAPIKey
-from apps.platforms.services import platform_api_key_create
+from apps.platforms.demo import seed_demo_api_key
 
 
 class Command(BaseCommand):
@@ -33,9 +36,8 @@ class Command(BaseCommand):
             f"payout methods ({payouts.verified} verified) and {payouts.holds} holds; "
             f"{payouts.payable} creators are payable now (Payouts > Build a batch)."
         )
-        boyfanz = Platform.objects.filter(slug="boyfanz").first()
-        if boyfanz is not None and not PlatformAPIKey.objects.filter(platform=boyfanz).exists():
-            _, raw_key = platform_api_key_create(platform=boyfanz, name="demo", actor=None)
+        raw_key = seed_demo_api_key()
+        if raw_key is not None:
             write(f"Demo API key of boyfanz (shown this once): {raw_key}")
             write(
                 f"  curl -H 'Authorization: Bearer {raw_key}' {settings.SITE_URL}/api/v1/creators/"
