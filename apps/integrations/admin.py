@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import EarningsReport, MassPayoutRequest, PlatformUser, WebhookEvent
+from .models import EarningsReport, PlatformUser, WebhookEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -50,10 +50,3 @@ class EarningsReportAdmin(ReadOnlyAdmin):
     list_filter = ["status", "platform", "currency"]
     search_fields = ["creator_external_id"]
     list_select_related = ["platform", "creator", "currency"]
-
-
-@admin.register(MassPayoutRequest)
-class MassPayoutRequestAdmin(ReadOnlyAdmin):
-    list_display = ["id", "webhook_event", "status", "created_at", "handled_at"]
-    list_filter = ["status"]
-    list_select_related = ["webhook_event"]

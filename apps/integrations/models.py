@@ -184,27 +184,3 @@ class EarningsReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform.slug}:{self.creator_external_id} {self.status}"
-
-
-class MassPayoutRequest(models.Model):
-    """``mass_payout_initiated`` as received; the payouts module turns it into batches."""
-
-    class Status(models.TextChoices):
-        RECORDED = "recorded", "Recorded"
-        HANDLED = "handled", "Turned into batches"
-        REJECTED = "rejected", "Rejected"
-
-    webhook_event = models.OneToOneField(
-        WebhookEvent, on_delete=models.PROTECT, related_name="mass_payout_request"
-    )
-    payload = models.JSONField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECORDED)
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    handled_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"mass payout request {self.pk} ({self.status})"

@@ -17,6 +17,7 @@ from apps.audit.admin_mixins import AuditedAdminMixin
 
 from .models import (
     FxRate,
+    MassPayoutRequest,
     Payout,
     PayoutBatch,
     PayoutItem,
@@ -170,3 +171,10 @@ class ProcessorEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ["kind"]
     raw_id_fields = ["payout"]
     show_full_result_count = False
+
+
+@admin.register(MassPayoutRequest)
+class MassPayoutRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["id", "source", "event_id", "status", "created_at", "handled_at"]
+    list_filter = ["status", "source"]
+    search_fields = ["event_id"]

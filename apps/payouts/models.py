@@ -229,6 +229,35 @@ class PayoutSchedule(models.Model):
         return f"{self.creator}: {self.get_kind_display()}"
 
 
+class MassPayoutRequest(models.Model):
+    """A ``mass_payout_initiated`` event as the integrations app received it (``source`` and
+    ``event_id`` name the webhook event); the batch builder turns it into batches once."""
+
+    class Status(models.TextChoices):
+        RECORDED = "recorded", "Recorded"
+        HANDLED = "handled", "Turned into batches"
+        REJECTED = "rejected", "Rejected"
+
+    source = models.CharField(max_length=50, help_text="Who sent the event (platform or network).")
+    event_id = models.CharField(max_length=200, help_text="The event's id at its sender.")
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECORDED)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "event_id"], name="mass_payout_request_one_per_event"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"mass payout request {self.pk} ({self.status})"
+
+
 class PayoutBatch(models.Model):
     """Payouts of one processor and currency, approved and submitted together."""
 
@@ -250,7 +279,7 @@ class PayoutBatch(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     source = models.CharField(max_length=12, choices=Source.choices)
     mass_payout_request = models.ForeignKey(
-        "integrations.MassPayoutRequest",
+        "MassPayoutRequest",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

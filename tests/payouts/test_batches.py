@@ -15,6 +15,7 @@ from apps.ledger.selectors import trial_balance
 from apps.payouts.models import Payout, PayoutBatch
 from apps.payouts.services.batches import (
     mass_payout_request_handle,
+    mass_payout_request_record,
     payout_batch_approve,
     payout_batch_cancel,
     payout_batches_build,
@@ -298,21 +299,10 @@ def test_approve_a_cancelled_batch_is_refused(draft, finance_user, user_factory)
 
 
 def _mass_request(payload):
-    import json
-
-    from apps.integrations.models import MassPayoutRequest, WebhookEvent
-
-    seq = next(_mass_seq)
-    body = {"eventId": f"evt-mass-{seq}", "type": "mass_payout_initiated", "data": payload}
-    event = WebhookEvent.objects.create(
-        source="fanzdash",
-        event_id=body["eventId"],
-        event_type="mass_payout_initiated",
-        payload=body,
-        raw_body=json.dumps(body),
-        signature_scheme=WebhookEvent.Scheme.choices[0][0],
+    request, _ = mass_payout_request_record(
+        source="fanzdash", event_id=f"evt-mass-{next(_mass_seq)}", payload=payload, summary={}
     )
-    return MassPayoutRequest.objects.create(webhook_event=event, payload=payload)
+    return request
 
 
 _mass_seq = itertools.count(1)

@@ -24,13 +24,13 @@ from django.db import connection
 from django.db.models import Q
 
 from apps.audit.models import SecurityEvent
-from apps.audit.services import audit_record, security_event_record
+from apps.audit.services import security_event_record
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
 from apps.core.money import format_minor
 from apps.creators.models import Creator, PayoutHold, PlatformAccount
 from apps.creators.services import creator_status_set, payout_hold_place
-from apps.integrations.models import MassPayoutRequest, WebhookEvent
+from apps.integrations.models import WebhookEvent
 from apps.integrations.schemas import EARNING_EVENTS, REFUND_EVENTS
 from apps.integrations.selectors import (
     creator_for_platform_account,
@@ -46,6 +46,7 @@ from apps.ledger.services import (
     earnings_record_bulk,
     refund_record,
 )
+from apps.payouts.services.batches import mass_payout_request_record
 from apps.platforms.models import Platform
 from apps.platforms.services import platform_update
 
@@ -506,27 +507,23 @@ def handle_platform_config_updated(event: WebhookEvent, cleaned: dict) -> Outcom
 
 
 def handle_mass_payout_initiated(event: WebhookEvent, cleaned: dict) -> Outcome:
-    """Recorded for the payouts module (which turns it into batches once it exists)."""
-    request, created = MassPayoutRequest.objects.get_or_create(
-        webhook_event=event, defaults={"payload": event.payload.get("data", {})}
-    )
+    """Recorded for the payouts app, whose batch builder turns it into batches."""
     data = cleaned["data"]
-    if created:
-        audit_record(
-            actor=None,
-            action="integrations.mass_payout_recorded",
-            target=request,
-            after={
-                "batch_id": data["batch_id"],
-                "currency": data["currency"],
-                "total": (
-                    format_minor(data["total_amount_minor"], _exponent(data["currency"]))
-                    if data["total_amount_minor"] is not None
-                    else None
-                ),
-                "payout_count": data["payout_count"],
-            },
-        )
+    request, _ = mass_payout_request_record(
+        source=event.source,
+        event_id=event.event_id,
+        payload=event.payload.get("data", {}),
+        summary={
+            "batch_id": data["batch_id"],
+            "currency": data["currency"],
+            "total": (
+                format_minor(data["total_amount_minor"], _exponent(data["currency"]))
+                if data["total_amount_minor"] is not None
+                else None
+            ),
+            "payout_count": data["payout_count"],
+        },
+    )
     return _processed({"mass_payout_request_id": request.pk, "batch_id": data["batch_id"]})
 
 

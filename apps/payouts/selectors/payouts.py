@@ -12,7 +12,7 @@ from apps.core.currencies import currency_exponent
 from apps.core.money import format_minor
 from apps.creators.selectors import principal_platform
 from apps.ledger.models import JournalEntry, Posting
-from apps.payouts.models import Payout, PayoutBatch, PayoutItem, ProcessorEvent
+from apps.payouts.models import MassPayoutRequest, Payout, PayoutBatch, PayoutItem, ProcessorEvent
 
 
 def money(amount_minor: int | None, currency: str) -> str:
@@ -163,12 +163,10 @@ def payout_ledger_trail(payout: Payout) -> list[TrailStep]:
 
 def mass_payout_requests_recorded(limit: int = 20):
     """Mass payout requests waiting to be turned into batches (newest first, bounded)."""
-    from apps.integrations.models import MassPayoutRequest
-
     return list(
-        MassPayoutRequest.objects.filter(status=MassPayoutRequest.Status.RECORDED)
-        .select_related("webhook_event")
-        .order_by("-created_at")[:limit]
+        MassPayoutRequest.objects.filter(status=MassPayoutRequest.Status.RECORDED).order_by(
+            "-created_at"
+        )[:limit]
     )
 
 

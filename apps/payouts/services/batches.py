@@ -29,7 +29,7 @@ from apps.core.exceptions import ApplicationError
 from apps.ledger.accounts import account_key
 from apps.ledger.models import Account, AccountKind
 from apps.ledger.services import run_in_transaction
-from apps.payouts.models import Payout, PayoutBatch, PayoutItem, Processor
+from apps.payouts.models import MassPayoutRequest, Payout, PayoutBatch, PayoutItem, Processor
 from apps.payouts.selectors.eligibility import (
     BATCH_CHUNK,
     Eligibility,
@@ -470,7 +470,23 @@ def payout_batch_cancel(*, batch: PayoutBatch, actor, reason: str) -> PayoutBatc
     return result
 
 
-# --- mass payout requests (apps.integrations) ---------------------------------------------
+# --- mass payout requests (recorded by apps.integrations) ---------------------------------
+
+
+def mass_payout_request_record(
+    *, source: str, event_id: str, payload: dict, summary: dict
+) -> tuple[MassPayoutRequest, bool]:
+    """Record the ``mass_payout_initiated`` event ``event_id`` of ``source`` once (the batch
+    builder handles it later); ``(request, created)``. ``summary`` (batch id, currency, total,
+    count, as people read them) goes into the audit event."""
+    request, created = MassPayoutRequest.objects.get_or_create(
+        source=source, event_id=event_id, defaults={"payload": payload}
+    )
+    if created:
+        audit_record(
+            actor=None, action="integrations.mass_payout_recorded", target=request, after=summary
+        )
+    return request, created
 
 
 def mass_payout_request_handle(request, actor=None) -> list[PayoutBatch]:
@@ -478,7 +494,6 @@ def mass_payout_request_handle(request, actor=None) -> list[PayoutBatch]:
     creator in its currency, from the balances of its platforms (all if none listed). Marks it
     handled (with a note of what was built) or rejected (why). A handled or rejected request
     is not built again."""
-    from apps.integrations.models import MassPayoutRequest
 
     def claim():
         locked = MassPayoutRequest.objects.select_for_update().get(pk=request.pk)
@@ -534,8 +549,6 @@ def mass_payout_request_handle(request, actor=None) -> list[PayoutBatch]:
 
 def mass_payout_requests_pending_handle() -> int:
     """Handle every recorded mass payout request (beat task). Returns how many."""
-    from apps.integrations.models import MassPayoutRequest
-
     handled = 0
     for request in MassPayoutRequest.objects.filter(
         status=MassPayoutRequest.Status.RECORDED

@@ -17,10 +17,9 @@ from django.views.decorators.vary import vary_on_headers
 from apps.core.exceptions import ApplicationError
 from apps.core.types import HtmxHttpRequest
 from apps.creators.models import Creator
-from apps.integrations.models import MassPayoutRequest
 from apps.payouts.filters import BatchFilter
 from apps.payouts.forms import BatchBuildForm, BatchCancelForm
-from apps.payouts.models import PayoutBatch
+from apps.payouts.models import MassPayoutRequest, PayoutBatch
 from apps.payouts.resources import PayoutResource
 from apps.payouts.selectors.eligibility import creator_payout_eligibility
 from apps.payouts.selectors.payouts import (
