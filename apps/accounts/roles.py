@@ -7,6 +7,7 @@ to ROLE_PERMISSIONS.
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Group, Permission
 from django.db import models
 
 
@@ -103,7 +104,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 def role_groups_sync(**kwargs) -> None:
     """Create one group per role holding exactly its permissions (idempotent)."""
-    from django.contrib.auth.models import Group, Permission
 
     for role, names in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=str(role))

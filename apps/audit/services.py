@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 
 from .context import current_request_context
-from .models import AuditEvent
+from .models import AuditEvent, SecurityEvent
 
 
 def audit_record(
@@ -59,8 +59,6 @@ def security_event_record(
 ):
     """Record one security/operations event (failed signature, fraud report, alert, endpoint
     disabled). Safe outside a transaction: a refusal that writes nothing else still leaves it."""
-    from .models import SecurityEvent
-
     if kind not in SecurityEvent.Kind.values:
         raise ValueError(f"unknown security event kind {kind!r}")
     return SecurityEvent.objects.create(

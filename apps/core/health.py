@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -46,9 +47,7 @@ def _check_cache() -> dict:
 
 
 def _check_broker() -> dict:
-    from fanzdash.celery import app
-
-    with app.connection_for_write() as conn:
+    with current_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
         transport = conn.transport_cls
         if transport == "filesystem":

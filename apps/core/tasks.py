@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from importlib import import_module
+
 from celery import shared_task
+from django.conf import settings
 
 from .services import worker_heartbeat_record
 
@@ -16,8 +19,4 @@ def record_worker_heartbeat(self) -> int:
 
 @shared_task(name="core.clear_expired_sessions")
 def clear_expired_sessions() -> None:
-    from importlib import import_module
-
-    from django.conf import settings
-
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()

@@ -13,6 +13,7 @@ from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
 
 from .models import Creator, PayoutHold, PlatformAccount
+from .signals import creator_kyc_changed, creator_status_changed
 
 
 def _snapshot(creator: Creator) -> dict:
@@ -98,13 +99,9 @@ STATUS_ACTIONS = {
     Creator.Status.SUSPENDED: "creator.suspended",
     Creator.Status.CLOSED: "creator.closed",
 }
+
+
 # Platforms are told (apps.outbound) when a creator is suspended or unsuspended.
-OUTBOUND_STATUS_EVENTS = {
-    Creator.Status.ACTIVE: "creator.unsuspended",
-    Creator.Status.SUSPENDED: "creator.suspended",
-}
-
-
 @transaction.atomic
 def creator_status_set(*, creator: Creator, status: str, actor, reason: str = "") -> Creator:
     """Suspend, unsuspend or close a creator (audited)."""
@@ -125,15 +122,9 @@ def creator_status_set(*, creator: Creator, status: str, actor, reason: str = ""
         before=before,
         after={**_snapshot(creator), "reason": reason},
     )
-    if status in OUTBOUND_STATUS_EVENTS:
-        # Written in this transaction (no change without its event); sent after commit.
-        from apps.outbound.services import creator_event_emit
-
-        creator_event_emit(
-            creator=creator,
-            event_type=OUTBOUND_STATUS_EVENTS[status],
-            data={"status": status, "previousStatus": before["status"]},
-        )
+    creator_status_changed.send(
+        sender=Creator, creator=creator, status=status, previous_status=before["status"]
+    )
     return creator
 
 
@@ -211,12 +202,11 @@ def creator_profile_update(*, creator: Creator, actor, **changes) -> Creator:
         after={name: cleaned[name] for name in changed},
     )
     if "kyc_level" in changed:
-        from apps.outbound.services import creator_event_emit
-
-        creator_event_emit(
+        creator_kyc_changed.send(
+            sender=Creator,
             creator=creator,
-            event_type="creator.kyc_changed",
-            data={"kycLevel": creator.kyc_level, "previousKycLevel": before["kyc_level"]},
+            kyc_level=creator.kyc_level,
+            previous_kyc_level=before["kyc_level"],
         )
     return creator
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import TypeVar
 
+import psycopg
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
@@ -306,7 +307,6 @@ _POST_BATCH = (
 def _bulk_postgresql(drafts: list[EntryDraft], fingerprints: list[str]) -> list[PostResult]:
     """One call of the database's set-based door (migration 0006): entries, postings and
     balance counters in three statements, the same checks as the row triggers, set-based."""
-    import psycopg
 
     posted_at = timezone.now()
     p_entry: list[int] = []

@@ -5,3 +5,6 @@ class OutboundConfig(AppConfig):
     name = "apps.outbound"
     label = "outbound"
     verbose_name = "Outbound webhooks"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (tells platforms about creator changes)

@@ -26,6 +26,7 @@ from django.utils import timezone
 from apps.audit.services import audit_record, security_event_record
 from apps.core import signing
 from apps.core.exceptions import ApplicationError
+from apps.core.queue import task_send
 from apps.platforms.models import Platform
 from apps.platforms.selectors import platform_active_secrets
 
@@ -37,6 +38,10 @@ from .models import (
     OutboundEventType,
 )
 from .transport import TransportResult, retry_after_seconds, webhook_post
+
+# Its tasks (apps.outbound.tasks), queued by name.
+SEND_TASK = "outbound.delivery_send"
+SEND_DUE_TASK = "outbound.send_due"
 
 # Delay before retry n (after failed attempt n); len + 1 attempts in all.
 RETRY_SCHEDULE_SECONDS: tuple[int, ...] = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600)
@@ -90,18 +95,11 @@ def _endpoint_for(platform: Platform) -> OutboundEndpoint:
 
 
 def _enqueue_send(delivery_id: int, *, countdown: float | None = None) -> None:
-    from .tasks import delivery_send
-
-    if countdown:
-        delivery_send.apply_async(args=[delivery_id], countdown=countdown)
-    else:
-        delivery_send.delay(delivery_id)
+    task_send(SEND_TASK, delivery_id, countdown=countdown or None)
 
 
 def _enqueue_due() -> None:
-    from .tasks import deliveries_send_due
-
-    deliveries_send_due.delay()
+    task_send(SEND_DUE_TASK)
 
 
 @transaction.atomic

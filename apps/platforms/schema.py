@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
+from .authentication import IsPlatformKey, StaffOrPlatformKey
+
 
 class PlatformAPIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "apps.platforms.authentication.PlatformAPIKeyAuthentication"
@@ -15,7 +17,6 @@ class PlatformAPIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     def get_security_requirement(self, auto_schema):
         """Listed only on operations a key may call: views with ``platform_key_access`` (and
         ``StaffOrPlatformKey``) or guarded by ``IsPlatformKey``."""
-        from .authentication import IsPlatformKey, StaffOrPlatformKey
 
         view = auto_schema.view
         permissions = [type(permission) for permission in view.get_permissions()]

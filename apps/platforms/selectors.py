@@ -8,8 +8,6 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from apps.creators.models import PlatformAccount
-
 from .models import Platform, PlatformAPIKey, WebhookSecret
 
 
@@ -21,12 +19,15 @@ def _count(queryset: QuerySet) -> Coalesce:
 
 
 def platform_list() -> QuerySet[Platform]:
-    """Every platform with its number of creators and of webhook secrets active now."""
-    creators = PlatformAccount.objects.filter(platform=OuterRef("pk"))
+    """Every platform with its number of creators (its creator accounts, a reverse relation)
+    and of webhook secrets active now."""
     secrets = WebhookSecret.objects.active(timezone.now()).filter(platform=OuterRef("pk"))
     return (
         Platform.objects.select_related("settlement_currency")
-        .annotate(creator_count=_count(creators), active_secret_count=_count(secrets))
+        .annotate(
+            creator_count=Count("creator_accounts", distinct=True),
+            active_secret_count=_count(secrets),
+        )
         .order_by("name", "pk")
     )
 
