@@ -8,6 +8,7 @@ ALLOWED_HOSTS and EMAIL_URL; `python manage.py check --deploy` is clean with DEB
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -16,7 +17,42 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+
+class Env(environ.Env):
+    """django-environ, strict about what it cannot read: a boolean must be one of the words
+    below and a number must be a number, or start-up stops with a message naming the variable
+    (django-environ itself reads any unknown word as false)."""
+
+    TRUE_WORDS = ("true", "1", "yes", "on")
+    FALSE_WORDS = ("false", "0", "no", "off")
+
+    def bool(self, var, default=environ.Env.NOTSET):
+        raw = os.environ.get(var)
+        if raw is None:
+            return super().bool(var, default=default)
+        word = raw.strip().lower()
+        if word in self.TRUE_WORDS or word in self.FALSE_WORDS:
+            return word in self.TRUE_WORDS
+        raise ImproperlyConfigured(
+            f"{var}={raw!r} is not a yes/no value: use true or false (or 1/0, yes/no, on/off)."
+        )
+
+    def int(self, var, default=environ.Env.NOTSET):
+        try:
+            return super().int(var, default=default)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{var}={os.environ.get(var)!r} is not a whole number."
+            ) from None
+
+    def float(self, var, default=environ.Env.NOTSET):
+        try:
+            return super().float(var, default=default)
+        except ValueError:
+            raise ImproperlyConfigured(f"{var}={os.environ.get(var)!r} is not a number.") from None
+
+
+env = Env()
 # A local .env is honoured for convenience; real environment variables win.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -241,6 +277,8 @@ SANDBOX_SETTLE_DELAY_SECONDS = env.int("SANDBOX_SETTLE_DELAY_SECONDS", default=5
 SANDBOX_CALLBACK_URL = env.str("SANDBOX_CALLBACK_URL", default="")
 SANDBOX_AUTO_SETTLE = env.bool("SANDBOX_AUTO_SETTLE", default=True)
 SANDBOX_SUBMIT_LATENCY_MS = env.int("SANDBOX_SUBMIT_LATENCY_MS", default=0)
+# Outcome plans by the destination's last two digits, over the built-in table (tests, demos).
+SANDBOX_OUTCOMES: dict[str, str] = {}
 
 # Webhook secret of every platform that has none of its own (see apps/platforms).
 WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")

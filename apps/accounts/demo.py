@@ -34,7 +34,7 @@ class DemoLogin:
 
 
 def demo_password() -> str:
-    return getattr(settings, "DEMO_PASSWORD", "fanzdash-demo")
+    return settings.DEMO_PASSWORD
 
 
 @transaction.atomic

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -93,9 +92,7 @@ def endpoint_overview() -> list[EndpointRow]:
     )
     for row in rows:
         counts[(row["endpoint__platform_id"], row["state"])] = row["n"]
-    has_network_secret = bool(
-        os.environ.get("WEBHOOK_SECRET", "") or getattr(settings, "WEBHOOK_SECRET", "")
-    )
+    has_network_secret = bool(settings.WEBHOOK_SECRET)
     result = []
     for platform in platforms:
         endpoint = getattr(platform, "outbound_endpoint", None)
@@ -104,7 +101,7 @@ def endpoint_overview() -> list[EndpointRow]:
                 platform=platform,
                 endpoint=endpoint,
                 url=platform.effective_outbound_webhook_url,
-                url_from_environment=bool(os.environ.get(f"WEBHOOK_{platform.slug.upper()}")),
+                url_from_environment=bool(platform.environment_webhook_url),
                 has_secret=platform.active_secrets > 0 or has_network_secret,
                 pending=counts.get((platform.pk, State.PENDING), 0),
                 failed=counts.get((platform.pk, State.FAILED), 0),

@@ -61,15 +61,15 @@ State = OutboundDelivery.State
 
 
 def timeout_seconds() -> float:
-    return float(getattr(settings, "OUTBOUND_WEBHOOK_TIMEOUT_SECONDS", 10))
+    return settings.OUTBOUND_WEBHOOK_TIMEOUT_SECONDS
 
 
 def disable_after() -> timedelta:
-    return timedelta(hours=float(getattr(settings, "OUTBOUND_DISABLE_AFTER_HOURS", 24)))
+    return timedelta(hours=settings.OUTBOUND_DISABLE_AFTER_HOURS)
 
 
 def retry_after_cap_seconds() -> int:
-    return int(getattr(settings, "OUTBOUND_RETRY_AFTER_MAX_SECONDS", 12 * 3600))
+    return settings.OUTBOUND_RETRY_AFTER_MAX_SECONDS
 
 
 def retry_delay_seconds(attempt_number: int, retry_after: int | None = None) -> float:

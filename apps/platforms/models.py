@@ -58,9 +58,15 @@ class Platform(models.Model):
         return self.status == self.Status.ACTIVE
 
     @property
+    def environment_webhook_url(self) -> str:
+        """``WEBHOOK_<SLUG>`` from the environment, read now (platforms are data, so their
+        variables cannot be declared in settings); empty when unset."""
+        return os.environ.get(f"WEBHOOK_{self.slug.upper()}", "")
+
+    @property
     def effective_outbound_webhook_url(self) -> str:
         """``WEBHOOK_<SLUG>`` in the environment overrides the stored URL."""
-        return os.environ.get(f"WEBHOOK_{self.slug.upper()}", "") or self.outbound_webhook_url
+        return self.environment_webhook_url or self.outbound_webhook_url
 
 
 class WebhookSecretQuerySet(models.QuerySet):

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import os
-
 from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -43,8 +41,8 @@ def platform_webhook_secrets(platform: Platform) -> list[WebhookSecret]:
 
 def platform_active_secrets(platform: Platform) -> list[str]:
     """The secrets a platform's webhook signature may be made with, newest first. A platform
-    with none falls back to the network-wide ``WEBHOOK_SECRET`` (environment, read now, then
-    settings); with neither, nothing verifies and every webhook is refused."""
+    with none falls back to the network-wide ``WEBHOOK_SECRET``; with neither, nothing
+    verifies and every webhook is refused."""
     active = list(
         platform.webhook_secrets.active(timezone.now())
         .order_by("-created_at", "-id")
@@ -52,13 +50,12 @@ def platform_active_secrets(platform: Platform) -> list[str]:
     )
     if active:
         return active
-    fallback = os.environ.get("WEBHOOK_SECRET", "") or getattr(settings, "WEBHOOK_SECRET", "")
-    return [fallback] if fallback else []
+    return [settings.WEBHOOK_SECRET] if settings.WEBHOOK_SECRET else []
 
 
 def platform_webhook_url_overridden(platform: Platform) -> bool:
     """True when ``WEBHOOK_<SLUG>`` in the environment replaces the stored outbound URL."""
-    return bool(os.environ.get(f"WEBHOOK_{platform.slug.upper()}", ""))
+    return bool(platform.environment_webhook_url)
 
 
 def platform_api_keys(platform: Platform) -> list[PlatformAPIKey]:

@@ -176,6 +176,47 @@ def test_short_secret_key_is_refused(tmp_path):
     assert "SECRET_KEY" in proc.stderr
 
 
+@pytest.mark.parametrize(
+    ("method", "value", "words"),
+    [
+        ("bool", "ture", "is not a yes/no value"),
+        ("bool", "maybe", "is not a yes/no value"),
+        ("int", "lots", "is not a whole number"),
+        ("int", "1.5", "is not a whole number"),
+        ("float", "ten", "is not a number"),
+    ],
+)
+def test_a_malformed_value_is_refused_naming_the_variable(monkeypatch, method, value, words):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from fanzdash.settings import Env
+
+    monkeypatch.setenv("FANZDASH_TEST_KNOB", value)
+    with pytest.raises(ImproperlyConfigured, match=f"FANZDASH_TEST_KNOB='{value}' {words}"):
+        getattr(Env(), method)("FANZDASH_TEST_KNOB", default=0)
+
+
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [
+        *[(word, True) for word in ("true", "True", "1", "yes", "on")],
+        *[(word, False) for word in ("false", "0", "no", "off", " Off ")],
+    ],
+)
+def test_the_usual_words_for_yes_and_no_are_read(monkeypatch, value, read):
+    from fanzdash.settings import Env
+
+    monkeypatch.setenv("FANZDASH_TEST_KNOB", value)
+    assert Env().bool("FANZDASH_TEST_KNOB", default=not read) is read
+
+
+def test_start_up_stops_with_the_message_and_no_traceback(tmp_path):
+    proc = _run(["manage.py", "check"], _env(tmp_path, DEBUG="ture"))
+    assert proc.returncode != 0
+    assert "FanzDash cannot start: DEBUG='ture' is not a yes/no value" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def _check_deploy(tmp_path: Path, debug: str) -> subprocess.CompletedProcess:
     env = _env(
         tmp_path,

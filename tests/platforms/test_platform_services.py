@@ -247,19 +247,18 @@ def test_revoke(boyfanz, super_admin):
 # --- active secrets and the environment -------------------------------------------------------
 
 
-def test_env_webhook_secret_is_the_fallback_only_without_own_secrets(
-    boyfanz, super_admin, monkeypatch, settings
+def test_network_webhook_secret_is_the_fallback_only_without_own_secrets(
+    boyfanz, super_admin, settings
 ):
     settings.WEBHOOK_SECRET = ""
-    monkeypatch.delenv("WEBHOOK_SECRET", raising=False)
     assert platform_active_secrets(boyfanz) == []
-    monkeypatch.setenv("WEBHOOK_SECRET", "network-wide-secret-from-env")
-    assert platform_active_secrets(boyfanz) == ["network-wide-secret-from-env"]  # read now
+    settings.WEBHOOK_SECRET = "network-wide-secret-from-env"
+    assert platform_active_secrets(boyfanz) == ["network-wide-secret-from-env"]
     own = platform_webhook_secret_rotate(platform=boyfanz, actor=super_admin)
     assert platform_active_secrets(boyfanz) == [own.secret]
     platform_webhook_secret_revoke(secret=own, actor=super_admin)
     assert platform_active_secrets(boyfanz) == ["network-wide-secret-from-env"]
-    monkeypatch.delenv("WEBHOOK_SECRET")
+    settings.WEBHOOK_SECRET = ""
     assert platform_active_secrets(boyfanz) == []
 
 

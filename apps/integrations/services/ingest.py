@@ -79,10 +79,8 @@ def network_webhook_secrets() -> list[str]:
     """The secrets central events (``/webhooks/fanzdash``) may be signed with, newest first:
     ``NETWORK_WEBHOOK_SECRET`` (falls back to ``WEBHOOK_SECRET``) and, while a rotation runs,
     ``NETWORK_WEBHOOK_SECRET_PREVIOUS``."""
-    current = getattr(settings, "NETWORK_WEBHOOK_SECRET", "") or getattr(
-        settings, "WEBHOOK_SECRET", ""
-    )
-    previous = getattr(settings, "NETWORK_WEBHOOK_SECRET_PREVIOUS", "")
+    current = settings.NETWORK_WEBHOOK_SECRET or settings.WEBHOOK_SECRET
+    previous = settings.NETWORK_WEBHOOK_SECRET_PREVIOUS
     return [secret for secret in (current, previous) if secret]
 
 
@@ -116,7 +114,7 @@ def source_context(source: str, *, fresh: bool = False) -> SourceContext | None:
         if cached is not None and cached[0] > now:
             return cached[1]
     context = _source_load(source)
-    ttl = getattr(settings, "WEBHOOK_SOURCE_CACHE_SECONDS", 5)
+    ttl = settings.WEBHOOK_SOURCE_CACHE_SECONDS
     with _source_lock:
         if context is None or ttl <= 0:
             _source_cache.pop(source, None)

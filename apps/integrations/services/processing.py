@@ -59,21 +59,21 @@ BATCH_CHUNK = 100  # events claimed and committed together by webhook_events_pro
 
 
 def retry_base_seconds() -> int:
-    return getattr(settings, "INTEGRATIONS_RETRY_BASE_SECONDS", 10)
+    return settings.INTEGRATIONS_RETRY_BASE_SECONDS
 
 
 def retry_delay(attempts: int) -> timedelta:
     """Backoff after the ``attempts``-th attempt: base * 2^(attempts-1), capped, +-25% jitter."""
     base = retry_base_seconds()
-    cap = getattr(settings, "INTEGRATIONS_RETRY_MAX_SECONDS", 3600)
+    cap = settings.INTEGRATIONS_RETRY_MAX_SECONDS
     delay = min(cap, base * 2 ** max(0, attempts - 1))
     return timedelta(seconds=delay * random.uniform(0.75, 1.25))  # noqa: S311 (jitter)
 
 
 def _out_of_attempts(event: WebhookEvent, now: datetime) -> bool:
-    if event.attempts >= getattr(settings, "INTEGRATIONS_MAX_ATTEMPTS", 12):
+    if event.attempts >= settings.INTEGRATIONS_MAX_ATTEMPTS:
         return True
-    window = timedelta(seconds=getattr(settings, "INTEGRATIONS_WAIT_WINDOW_SECONDS", 86400))
+    window = timedelta(seconds=settings.INTEGRATIONS_WAIT_WINDOW_SECONDS)
     started = event.received_at
     replayed = (event.result or {}).get("replayed_at")
     if replayed:

@@ -102,7 +102,7 @@ DESTINATION_FIELDS = (
 def processor_secret() -> str:
     """The HMAC secret the sandbox signs its callbacks with. Without
     ``SANDBOX_PROCESSOR_SECRET`` (development, tests) one is derived from SECRET_KEY."""
-    configured = getattr(settings, "SANDBOX_PROCESSOR_SECRET", "")
+    configured = settings.SANDBOX_PROCESSOR_SECRET
     if configured:
         return configured
     return signing.fanz_digest(settings.SECRET_KEY, b"fanzdash:sandbox-processor")
@@ -119,15 +119,15 @@ def signature_valid(body: bytes, header: str | None) -> bool:
 
 
 def _settle_delay() -> int:
-    return int(getattr(settings, "SANDBOX_SETTLE_DELAY_SECONDS", 5))
+    return settings.SANDBOX_SETTLE_DELAY_SECONDS
 
 
 def _latency() -> float:
-    return int(getattr(settings, "SANDBOX_SUBMIT_LATENCY_MS", 0)) / 1000
+    return settings.SANDBOX_SUBMIT_LATENCY_MS / 1000
 
 
 def _auto_settle() -> bool:
-    return bool(getattr(settings, "SANDBOX_AUTO_SETTLE", True))
+    return settings.SANDBOX_AUTO_SETTLE
 
 
 # --- outcome plans ------------------------------------------------------------------------
@@ -188,7 +188,7 @@ def plan_for(payout: Payout) -> Plan:
         return Plan.parse(explicit)
     destination = destination_of(details, payout.method.details_hint)
     digits = "".join(ch for ch in destination if ch.isdigit())[-2:]
-    configured = getattr(settings, "SANDBOX_OUTCOMES", None) or {}
+    configured = settings.SANDBOX_OUTCOMES
     if digits in configured:
         return Plan.parse(configured[digits])
     return Plan.parse(DEFAULT_OUTCOMES.get(digits, "paid"))

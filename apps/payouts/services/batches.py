@@ -323,7 +323,7 @@ def _batch_finish(batch: PayoutBatch, actor) -> PayoutBatch:
             target=locked,
             after={**_batch_summary(locked), "source": locked.source},
         )
-        threshold = int(getattr(settings, "PAYOUT_AUTO_APPROVE_BELOW_MINOR", 0) or 0)
+        threshold = settings.PAYOUT_AUTO_APPROVE_BELOW_MINOR
         if threshold > 0 and locked.status == PayoutBatch.Status.DRAFT:
             try:
                 total_usd = FxTable().convert_minor(

@@ -71,18 +71,18 @@ CLOSED_STATES = (Payout.State.PAID, Payout.State.FAILED, Payout.State.CANCELLED)
 def submit_lease() -> timedelta:
     """How long a claimed payout is left to its worker before another may re-submit it (with
     the same idempotency key). Longer than any processor call."""
-    return timedelta(seconds=int(getattr(settings, "PAYOUT_SUBMIT_LEASE_SECONDS", 300)))
+    return timedelta(seconds=settings.PAYOUT_SUBMIT_LEASE_SECONDS)
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "PAYOUT_SUBMIT_MAX_ATTEMPTS", 6))
+    return settings.PAYOUT_SUBMIT_MAX_ATTEMPTS
 
 
 def retry_delay(attempts: int) -> timedelta:
     """Exponential backoff after the ``attempts``-th try failed transiently: base * 2^(n-1),
     capped (defaults: 1, 2, 4, 8, 16 minutes …, at most 6 hours)."""
-    base = int(getattr(settings, "PAYOUT_RETRY_BASE_SECONDS", 60))
-    cap = int(getattr(settings, "PAYOUT_RETRY_MAX_SECONDS", 6 * 3600))
+    base = settings.PAYOUT_RETRY_BASE_SECONDS
+    cap = settings.PAYOUT_RETRY_MAX_SECONDS
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 

@@ -51,23 +51,12 @@ EXPORTABLE_STATUSES = (PayoutBatch.Status.APPROVED, PayoutBatch.Status.SUBMITTED
 # Payouts a file carries: the ones still waiting for their money.
 OPEN_STATES = (Payout.State.PENDING, Payout.State.SUBMITTED)
 
-_DEFAULTS = {
-    "ORIGINATOR_NAME": "FanzDash Network",
-    "SEPA_IBAN": "",
-    "SEPA_BIC": "",
-    "ACH_ODFI_ROUTING": "",
-    "ACH_ODFI_NAME": "",
-    "ACH_COMPANY_ID": "",
-    "ACH_IMMEDIATE_ORIGIN": "",
-    "ACH_SEC_CODE": "PPD",
-}
-
 
 _FILE_ID_MODIFIERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 def _config() -> dict:
-    return {**_DEFAULTS, **getattr(settings, "PAYOUT_FILES", {})}
+    return settings.PAYOUT_FILES
 
 
 def batch_message_id(batch: PayoutBatch) -> str:
