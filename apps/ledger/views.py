@@ -11,13 +11,12 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from apps.audit.services import audit_record
 from apps.core.exceptions import ApplicationError
 from apps.core.money import format_minor
 from apps.core.types import HtmxHttpRequest
@@ -223,29 +222,21 @@ def entry_reverse_view(request: HtmxHttpRequest, pk: int):
         return redirect("ledger:entry", pk=pk)
     reason = form.cleaned_data["reason"]
     try:
-        with transaction.atomic():
-            result = entry_reverse(entry=entry, reason=reason, actor=request.user)
-            if not result.created:
-                # Already reversed: the key ``reversal:<pk>`` made the service hand back the
-                # first reversal and move nothing (also when two requests race). No audit.
-                messages.error(
-                    request,
-                    f"Entry #{pk} was already reversed by #{result.entry.pk}; nothing was written.",
-                )
-                return redirect("ledger:entry", pk=pk)
-            audit_record(
-                actor=request.user,
-                action="ledger.entry_reversed",
-                target=entry,
-                before={"entry": entry.pk, "kind": entry.kind, "reversed_by": None},
-                after={"reversed_by": result.entry.pk, "reason": reason},
-            )
+        result = entry_reverse(entry=entry, reason=reason, actor=request.user)
     except ApplicationError as error:
         messages.error(request, f"{error.detail} Nothing was written.")
         return redirect("ledger:entry", pk=pk)
     except IntegrityError:
         # ``reverses`` is one-to-one: another reversal (other key) got there first.
         messages.error(request, f"Entry #{pk} is already reversed; nothing was written.")
+        return redirect("ledger:entry", pk=pk)
+    if not result.created:
+        # Already reversed: the key ``reversal:<pk>`` made the service hand back the first
+        # reversal and move nothing (also when two requests race).
+        messages.error(
+            request,
+            f"Entry #{pk} was already reversed by #{result.entry.pk}; nothing was written.",
+        )
         return redirect("ledger:entry", pk=pk)
     messages.success(request, f"Entry #{pk} reversed by #{result.entry.pk}.")
     return redirect("ledger:entry", pk=pk)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from apps.audit.models import AuditEvent
 from apps.core.exceptions import ApplicationError
 from apps.ledger.accounts import creator_account, network_account, platform_account
 from apps.ledger.models import (
@@ -160,9 +161,17 @@ def test_reversal(creator, boyfanz):
     reversal = entry_reverse(entry=original, reason="posted to the wrong creator")
     assert reversal.created and reversal.entry.reverses_id == original.pk
     assert account_balance(pending) == 0 and account_balance(clearing) == 0
+    # Audited by the service, in its transaction: whoever calls it (a view, a command, a task).
+    audit = AuditEvent.objects.get(action="ledger.entry_reversed")
+    assert audit.target_id == str(original.pk)
+    assert audit.after == {
+        "reversed_by": reversal.entry.pk,
+        "reason": "posted to the wrong creator",
+    }
     again = entry_reverse(entry=original, reason="again")
-    assert not again.created  # the same reversal, nothing moved
+    assert not again.created  # the same reversal, nothing moved, nothing audited again
     assert account_balance(pending) == 0
+    assert AuditEvent.objects.filter(action="ledger.entry_reversed").count() == 1
     with pytest.raises(ApplicationError) as error:
         entry_reverse(entry=reversal.entry, reason="undo the undo")
     assert error.value.code == "cannot_reverse_reversal"

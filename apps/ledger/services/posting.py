@@ -1,6 +1,8 @@
-"""The only writers of the ledger. Every movement of money is ``entry_post``; the rest are
-business operations built on it (earnings, refunds, chargebacks, releases, transfers,
-reversals). Each is idempotent by its key and safe to run from many workers at once."""
+"""The door of the ledger: posting a balanced entry (one, or many set-based), and reversing one.
+Every movement of money goes through ``entry_post`` / ``entries_post_bulk`` (or
+``entry_post_in_transaction`` inside a transaction that is already open); each is idempotent
+by its key and safe to run from many workers at once. The business operations built on
+them are ``operations.py``."""
 
 from __future__ import annotations
 
@@ -12,33 +14,25 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_DOWN, Decimal
 from typing import TypeVar
 
 import psycopg
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
+from apps.audit.services import audit_record
 from apps.core.exceptions import ApplicationError
-
-from .accounts import creator_account, network_account, platform_account
-from .models import (
-    CREATOR_KINDS,
-    EARNING_KINDS,
+from apps.ledger.models import (
     Account,
-    AccountBalance,
-    AccountKind,
     EntryKind,
     JournalEntry,
     PendingRelease,
-    Posting,
 )
 
 T = TypeVar("T")
 
 MAX_FUTURE_SKEW = timedelta(minutes=5)
 RETRYABLE_SQLSTATES = {"40P01", "40001", "55P03"}  # deadlock, serialization, lock not available
-PLATFORM_TRANSACTION = "platform_transaction"
 ENTRY_KINDS = frozenset(EntryKind.values)  # .values builds a new list on every access
 
 
@@ -94,7 +88,9 @@ def _fingerprint(kind: str, postings: Sequence[PostingSpec]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _validate(idempotency_key: str, postings: Sequence[PostingSpec], occurred_at: datetime) -> None:
+def entry_validate(
+    idempotency_key: str, postings: Sequence[PostingSpec], occurred_at: datetime
+) -> None:
     if not idempotency_key or len(idempotency_key) > 200:
         raise ApplicationError(
             "invalid_idempotency_key", "A key of 1 to 200 characters is required."
@@ -177,7 +173,7 @@ def _check_same_entry(existing: JournalEntry, fingerprint: str) -> None:
         )
 
 
-def _post_in_transaction(
+def entry_post_in_transaction(
     *,
     idempotency_key: str,
     kind: str,
@@ -234,9 +230,9 @@ def entry_post(
     the same key with different postings is refused (409)."""
     if kind not in ENTRY_KINDS:
         raise ApplicationError("invalid_entry_kind", f"Unknown entry kind {kind!r}.")
-    _validate(idempotency_key, postings, occurred_at)
+    entry_validate(idempotency_key, postings, occurred_at)
     return run_in_transaction(
-        lambda: _post_in_transaction(
+        lambda: entry_post_in_transaction(
             idempotency_key=idempotency_key,
             kind=kind,
             postings=postings,
@@ -280,7 +276,7 @@ def entries_post_bulk(drafts: Iterable[EntryDraft]) -> list[PostResult]:
     for draft in drafts:
         if draft.kind not in ENTRY_KINDS:
             raise ApplicationError("invalid_entry_kind", f"Unknown entry kind {draft.kind!r}.")
-        _validate(draft.idempotency_key, draft.postings, draft.occurred_at)
+        entry_validate(draft.idempotency_key, draft.postings, draft.occurred_at)
         if draft.idempotency_key in seen:
             raise ApplicationError(
                 "duplicate_idempotency_key",
@@ -456,7 +452,9 @@ NOT_REVERSIBLE = {
 
 
 def entry_reverse(*, entry: JournalEntry, reason: str, actor=None) -> PostResult:
-    """Undo an entry with an equal and opposite one that references it (once only).
+    """Undo an entry with an equal and opposite one that references it (once only), audited
+    in the same transaction. A second call hands back the first reversal, moves nothing and
+    audits nothing (``created`` False).
 
     An earning can be reversed while its money is still pending (its pending lot is closed
     with it); once released, take it back with a refund instead."""
@@ -487,7 +485,7 @@ def entry_reverse(*, entry: JournalEntry, reason: str, actor=None) -> PostResult
                     "This earning has refunds; refund the rest instead of reversing it.",
                     status_code=409,
                 )
-        result = _post_in_transaction(
+        result = entry_post_in_transaction(
             idempotency_key=f"reversal:{entry.pk}",
             kind=EntryKind.REVERSAL,
             postings=postings,
@@ -500,365 +498,18 @@ def entry_reverse(*, entry: JournalEntry, reason: str, actor=None) -> PostResult
             reverses=entry,
             actor=actor,
         )
-        if result.created and lot is not None:
-            lot.amount = 0
-            lot.save(update_fields=["amount"])
-        return result
-
-    _validate(f"reversal:{entry.pk}", postings, timezone.now())
-    return run_in_transaction(work)
-
-
-# --- earnings, refunds, chargebacks --------------------------------------------------------
-
-
-def platform_fee_minor(platform, gross_minor: int) -> int:
-    """The network's fee, rounded down: any fraction of a minor unit stays with the creator."""
-    fee = (Decimal(gross_minor) * platform.fee_percent / 100).to_integral_value(ROUND_DOWN)
-    return int(fee)
-
-
-def _earning_postings(platform, creator, gross_minor: int, currency: str):
-    """Postings of one earning, and its pending lot's accounts and amount."""
-    fee = platform_fee_minor(platform, gross_minor)
-    net = gross_minor - fee
-    pending = creator_account(creator, platform, AccountKind.PENDING, currency)
-    available = creator_account(creator, platform, AccountKind.AVAILABLE, currency)
-    postings = [
-        PostingSpec(network_account(AccountKind.PROCESSOR_CLEARING, currency), gross_minor),
-        PostingSpec(pending, -net),
-    ]
-    if fee:
-        postings.append(
-            PostingSpec(platform_account(platform, AccountKind.FEE_REVENUE, currency), -fee)
-        )
-    return postings, pending, available, net
-
-
-def _earning_check(kind: str, gross_minor, transaction_id: str) -> None:
-    if kind not in EARNING_KINDS:
-        raise ApplicationError("invalid_entry_kind", f"{kind!r} is not an earning.")
-    if type(gross_minor) is not int or gross_minor <= 0:
-        raise ApplicationError("invalid_amount", "Gross must be a positive amount.")
-    if not transaction_id:
-        raise ApplicationError("missing_transaction_id", "A platform transaction id is required.")
-
-
-def earning_record(
-    *,
-    platform,
-    creator,
-    kind: str,
-    gross_minor: int,
-    currency: str,
-    occurred_at: datetime,
-    transaction_id: str,
-    idempotency_key: str,
-    memo: str = "",
-) -> PostResult:
-    """A fan paid: gross from processor clearing, the platform fee to fee revenue, the rest to
-    the creator's pending balance until the platform's hold period ends."""
-    _earning_check(kind, gross_minor, transaction_id)
-    postings, pending, available, net = _earning_postings(platform, creator, gross_minor, currency)
-
-    def work() -> PostResult:
-        result = _post_in_transaction(
-            idempotency_key=idempotency_key,
-            kind=kind,
-            postings=postings,
-            occurred_at=occurred_at,
-            memo=memo,
-            platform=platform,
-            creator=creator,
-            source_type=PLATFORM_TRANSACTION,
-            source_id=transaction_id,
-        )
         if result.created:
-            PendingRelease.objects.create(
-                entry=result.entry,
-                pending_account=pending,
-                available_account=available,
-                amount=net,
-                available_at=occurred_at + timedelta(days=platform.hold_days),
+            if lot is not None:
+                lot.amount = 0
+                lot.save(update_fields=["amount"])
+            audit_record(
+                actor=actor,
+                action="ledger.entry_reversed",
+                target=entry,
+                before={"entry": entry.pk, "kind": entry.kind, "reversed_by": None},
+                after={"reversed_by": result.entry.pk, "reason": reason},
             )
         return result
 
-    _validate(idempotency_key, postings, occurred_at)
-    return run_in_transaction(work)
-
-
-@dataclass(frozen=True)
-class EarningDraft:
-    """One earning for ``earnings_record_bulk``: the arguments of ``earning_record``."""
-
-    platform: object
-    creator: object
-    kind: str
-    gross_minor: int
-    currency: str
-    occurred_at: datetime
-    transaction_id: str
-    idempotency_key: str
-    memo: str = ""
-
-
-def earnings_record_bulk(drafts: Sequence[EarningDraft]) -> list[PostResult]:
-    """``earning_record`` for many earnings at once (batches of webhook events): every entry
-    through ``entries_post_bulk`` (set-based), the new pending lots in one insert; all or
-    nothing. Keys already posted return their first entry, as one by one."""
-    entry_drafts: list[EntryDraft] = []
-    lots: list[tuple] = []
-    for draft in drafts:
-        _earning_check(draft.kind, draft.gross_minor, draft.transaction_id)
-        postings, pending, available, net = _earning_postings(
-            draft.platform, draft.creator, draft.gross_minor, draft.currency
-        )
-        entry_drafts.append(
-            EntryDraft(
-                idempotency_key=draft.idempotency_key,
-                kind=draft.kind,
-                postings=postings,
-                occurred_at=draft.occurred_at,
-                memo=draft.memo,
-                platform=draft.platform,
-                creator=draft.creator,
-                source_type=PLATFORM_TRANSACTION,
-                source_id=draft.transaction_id,
-            )
-        )
-        available_at = draft.occurred_at + timedelta(days=draft.platform.hold_days)
-        lots.append((pending, available, net, available_at))
-
-    def work() -> list[PostResult]:
-        results = entries_post_bulk(entry_drafts)
-        PendingRelease.objects.bulk_create(
-            [
-                PendingRelease(
-                    entry=result.entry,
-                    pending_account=pending,
-                    available_account=available,
-                    amount=net,
-                    available_at=available_at,
-                )
-                for result, (pending, available, net, available_at) in zip(
-                    results, lots, strict=True
-                )
-                if result.created
-            ]
-        )
-        return results
-
-    return run_in_transaction(work) if drafts else []
-
-
-def _original_earning(platform, transaction_id: str) -> JournalEntry:
-    original = (
-        JournalEntry.objects.filter(
-            platform=platform,
-            source_type=PLATFORM_TRANSACTION,
-            source_id=transaction_id,
-            kind__in=EARNING_KINDS,
-        )
-        .select_related("creator")
-        .first()
-    )
-    if original is None:
-        raise ApplicationError(
-            "unknown_transaction",
-            f"No earning with transaction id {transaction_id!r} on {platform.slug}.",
-            status_code=409,
-        )
-    return original
-
-
-def refund_record(
-    *,
-    platform,
-    transaction_id: str,
-    kind: str,
-    occurred_at: datetime,
-    idempotency_key: str,
-    amount_minor: int | None = None,
-    chargeback_fee_minor: int = 0,
-    memo: str = "",
-) -> PostResult:
-    """Give back all or part of an earning (refund or chargeback): the creator's share comes
-    from pending first, then available (which may go negative only here, recovered from later
-    earnings); the fee share comes back from fee revenue; a chargeback fee is a loss."""
-    if kind not in (EntryKind.REFUND, EntryKind.CHARGEBACK):
-        raise ApplicationError("invalid_entry_kind", f"{kind!r} is not a refund or chargeback.")
-    if chargeback_fee_minor and kind != EntryKind.CHARGEBACK:
-        raise ApplicationError("invalid_amount", "Only a chargeback carries a chargeback fee.")
-    if type(chargeback_fee_minor) is not int or chargeback_fee_minor < 0:
-        raise ApplicationError("invalid_amount", "The chargeback fee cannot be negative.")
-
-    def work() -> PostResult:
-        existing = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return PostResult(existing, created=False)
-        original = _original_earning(platform, transaction_id)
-        lot = PendingRelease.objects.select_for_update().get(entry=original)
-        gross = sum(
-            p.amount
-            for p in original.postings.select_related("account")
-            if p.account.kind == AccountKind.PROCESSOR_CLEARING
-        )
-        currency = lot.pending_account.currency_id
-        # What earlier refunds gave back: clearing outflow less the chargeback fees in it.
-        earlier = Posting.objects.filter(
-            entry__source_type="refund_of",
-            entry__source_id=str(original.pk),
-            account__kind__in=[AccountKind.PROCESSOR_CLEARING, AccountKind.CHARGEBACK_LOSSES],
-        ).values_list("amount", flat=True)
-        already = -sum(earlier)
-        amount = gross - already if amount_minor is None else amount_minor
-        if type(amount) is not int or amount <= 0:
-            raise ApplicationError("invalid_amount", "The refund amount must be positive.")
-        if already + amount > gross:
-            raise ApplicationError(
-                "refund_exceeds_original",
-                f"Refunds would total {already + amount} of an original {gross} minor units.",
-                status_code=409,
-            )
-        fee_total = platform_fee_minor(platform, gross)
-        fee_share = fee_total * amount // gross
-        creator_share = amount - fee_share
-        from_pending = min(lot.amount, creator_share) if lot.released_entry_id is None else 0
-        from_available = creator_share - from_pending
-        clearing = network_account(AccountKind.PROCESSOR_CLEARING, currency)
-        postings = [PostingSpec(clearing, -amount)]
-        if from_pending:
-            postings.append(PostingSpec(lot.pending_account, from_pending))
-        if from_available:
-            postings.append(PostingSpec(lot.available_account, from_available))
-        if fee_share:
-            postings.append(
-                PostingSpec(
-                    platform_account(platform, AccountKind.FEE_REVENUE, currency), fee_share
-                )
-            )
-        if chargeback_fee_minor:
-            postings.append(
-                PostingSpec(
-                    network_account(AccountKind.CHARGEBACK_LOSSES, currency), chargeback_fee_minor
-                )
-            )
-            postings.append(PostingSpec(clearing, -chargeback_fee_minor))
-        _validate(idempotency_key, postings, occurred_at)
-        result = _post_in_transaction(
-            idempotency_key=idempotency_key,
-            kind=kind,
-            postings=postings,
-            occurred_at=occurred_at,
-            memo=memo,
-            platform=platform,
-            creator=original.creator,
-            source_type="refund_of",
-            source_id=str(original.pk),
-        )
-        if result.created and from_pending:
-            lot.amount -= from_pending
-            lot.save(update_fields=["amount"])
-        return result
-
-    return run_in_transaction(work)
-
-
-# --- release and transfer ----------------------------------------------------------------
-
-
-def pending_release_due(*, now: datetime | None = None, batch_size: int = 500) -> int:
-    """Move every matured pending amount to available. Safe to run from several workers at
-    once (rows are claimed with SKIP LOCKED) and again after a crash (keys per lot)."""
-    now = now or timezone.now()
-    released = 0
-    while True:
-
-        def work() -> int:
-            # of=("self",): lock the lots only. Locking the joined account rows too would make
-            # a second worker skip every lot of the same accounts and stop early.
-            lots = list(
-                PendingRelease.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(released_entry__isnull=True, available_at__lte=now, amount__gt=0)
-                .select_related("pending_account", "available_account", "entry")
-                .order_by("available_at")[:batch_size]
-            )
-            for lot in lots:
-                result = _post_in_transaction(
-                    idempotency_key=f"release:{lot.entry_id}",
-                    kind=EntryKind.RELEASE,
-                    postings=[
-                        PostingSpec(lot.pending_account, lot.amount),
-                        PostingSpec(lot.available_account, -lot.amount),
-                    ],
-                    occurred_at=lot.available_at,
-                    memo=f"Hold period over for #{lot.entry_id}",
-                    platform=lot.entry.platform,
-                    creator=lot.entry.creator,
-                    source_type="entry",
-                    source_id=str(lot.entry_id),
-                )
-                lot.released_entry = result.entry
-                lot.save(update_fields=["released_entry"])
-            return len(lots)
-
-        count = run_in_transaction(work)
-        released += count
-        if count < batch_size:
-            return released
-
-
-def creator_transfer(
-    *,
-    source: Account,
-    destination: Account,
-    amount_minor: int,
-    idempotency_key: str,
-    memo: str = "",
-    actor=None,
-) -> PostResult:
-    """Move money between two accounts of the same creator and currency (e.g. available →
-    in_payout). The source must hold enough: checked under a row lock on its balance."""
-    if source.creator_id is None or source.creator_id != destination.creator_id:
-        raise ApplicationError("invalid_transfer", "Both accounts must belong to one creator.")
-    if source.currency_id != destination.currency_id:
-        raise ApplicationError("invalid_transfer", "Both accounts must be in one currency.")
-    if source.kind not in CREATOR_KINDS or destination.kind not in CREATOR_KINDS:
-        raise ApplicationError("invalid_transfer", "Only creator accounts can be transferred.")
-    if type(amount_minor) is not int or amount_minor <= 0:
-        raise ApplicationError("invalid_amount", "The amount must be positive.")
-    postings = [PostingSpec(source, amount_minor), PostingSpec(destination, -amount_minor)]
-    occurred_at = timezone.now()
-    _validate(idempotency_key, postings, occurred_at)
-
-    def work() -> PostResult:
-        existing = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return _post_in_transaction(
-                idempotency_key=idempotency_key,
-                kind=EntryKind.TRANSFER,
-                postings=postings,
-                occurred_at=existing.occurred_at,
-            )
-        rows = AccountBalance.objects.select_for_update().filter(account=source)
-        held = -sum(row.balance for row in rows)  # creator accounts are credit-normal
-        if held < amount_minor:
-            raise ApplicationError(
-                "insufficient_funds",
-                f"The account holds {held} minor units; {amount_minor} requested.",
-                status_code=409,
-            )
-        return _post_in_transaction(
-            idempotency_key=idempotency_key,
-            kind=EntryKind.TRANSFER,
-            postings=postings,
-            occurred_at=occurred_at,
-            memo=memo,
-            platform=source.platform,
-            creator=source.creator,
-            source_type="transfer",
-            source_id=idempotency_key,
-            actor=actor,
-        )
-
+    entry_validate(f"reversal:{entry.pk}", postings, timezone.now())
     return run_in_transaction(work)
