@@ -13,7 +13,6 @@ due at once when staff enable it again.
 from __future__ import annotations
 
 import json
-import random
 import secrets as secrets_module
 from datetime import datetime, timedelta
 
@@ -25,6 +24,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record, security_event_record
 from apps.core import signing
+from apps.core.backoff import backoff_seconds
 from apps.core.exceptions import ApplicationError
 from apps.core.queue import task_send
 from apps.platforms.models import Platform
@@ -56,7 +56,6 @@ CLAIM_MARGIN_SECONDS = 60
 MAX_DATA_BYTES = 64 * 1024
 BULK_REDELIVER_MAX_DAYS = 93
 
-_random = random.SystemRandom()
 State = OutboundDelivery.State
 
 
@@ -75,8 +74,7 @@ def retry_after_cap_seconds() -> int:
 def retry_delay_seconds(attempt_number: int, retry_after: int | None = None) -> float:
     """Seconds to wait after failed attempt ``attempt_number`` (1-based): the schedule with
     ±10% jitter, or longer if the platform asked so (Retry-After, capped)."""
-    base = RETRY_SCHEDULE_SECONDS[attempt_number - 1]
-    delay = base * (1 + _random.uniform(-JITTER, JITTER))
+    delay = backoff_seconds(attempt_number, schedule=RETRY_SCHEDULE_SECONDS, jitter=JITTER)
     if retry_after is not None:
         delay = max(delay, min(retry_after, retry_after_cap_seconds()))
     return delay

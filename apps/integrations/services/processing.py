@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -38,6 +37,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.core.backoff import backoff_seconds
 from apps.core.exceptions import ApplicationError
 from apps.core.queue import task_send_on_commit
 from apps.integrations.models import WebhookEvent
@@ -63,11 +63,15 @@ def retry_base_seconds() -> int:
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """Backoff after the ``attempts``-th attempt: base * 2^(attempts-1), capped, +-25% jitter."""
-    base = retry_base_seconds()
-    cap = settings.INTEGRATIONS_RETRY_MAX_SECONDS
-    delay = min(cap, base * 2 ** max(0, attempts - 1))
-    return timedelta(seconds=delay * random.uniform(0.75, 1.25))  # noqa: S311 (jitter)
+    """Backoff after the ``attempts``-th attempt: base * 2^(attempts-1), capped, ±25% jitter."""
+    return timedelta(
+        seconds=backoff_seconds(
+            attempts,
+            base=retry_base_seconds(),
+            cap=settings.INTEGRATIONS_RETRY_MAX_SECONDS,
+            jitter=0.25,
+        )
+    )
 
 
 def _out_of_attempts(event: WebhookEvent, now: datetime) -> bool:

@@ -43,6 +43,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.core.backoff import backoff_seconds
 from apps.core.exceptions import ApplicationError
 from apps.core.queue import task_send_on_commit
 from apps.payouts.adapters.base import (
@@ -81,9 +82,11 @@ def max_attempts() -> int:
 def retry_delay(attempts: int) -> timedelta:
     """Exponential backoff after the ``attempts``-th try failed transiently: base * 2^(n-1),
     capped (defaults: 1, 2, 4, 8, 16 minutes …, at most 6 hours)."""
-    base = settings.PAYOUT_RETRY_BASE_SECONDS
-    cap = settings.PAYOUT_RETRY_MAX_SECONDS
-    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+    return timedelta(
+        seconds=backoff_seconds(
+            attempts, base=settings.PAYOUT_RETRY_BASE_SECONDS, cap=settings.PAYOUT_RETRY_MAX_SECONDS
+        )
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from apps.payouts.validation import aba_routing_valid
+
 from .common import (
     FileFormatError,
     FileHeader,
@@ -63,21 +65,6 @@ FILLER_RECORD = "9" * RECORD_LENGTH
 _DIGITS = re.compile(r"^[0-9]+$")
 _ACCOUNT = re.compile(r"^[A-Z0-9-]{1,17}$")
 _ALNUM_DISALLOWED = re.compile(r"[^A-Z0-9 .,&'/()\-]")
-
-
-def aba_check_digit(first_eight: str) -> int:
-    """The ABA routing number's ninth digit for its first eight (weights 3, 7, 1)."""
-    weights = (3, 7, 1, 3, 7, 1, 3, 7)
-    total = sum(int(digit) * weight for digit, weight in zip(first_eight, weights, strict=True))
-    return (10 - total % 10) % 10
-
-
-def aba_routing_valid(routing: str) -> bool:
-    return (
-        len(routing) == 9
-        and bool(_DIGITS.match(routing))
-        and aba_check_digit(routing[:8]) == int(routing[8])
-    )
 
 
 def alpha(value: str, length: int) -> str:
