@@ -8,7 +8,7 @@ STAMP := $(VENV)/.requirements-installed
 
 help:
 	@echo "make run    - set up .venv, migrate, load demo data, start web + worker + beat"
-	@echo "make test   - set up .venv, ruff check, pytest (PostgreSQL when DATABASE_URL is set)"
+	@echo "make test   - set up .venv, ruff check, lint-imports, pytest (PostgreSQL when DATABASE_URL is set)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,11 +36,13 @@ run: seed
 
 test: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 fmt: setup
 	$(BIN)/ruff check --fix .
