@@ -10,12 +10,12 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.vary import vary_on_headers
-from django_celery_beat.models import PeriodicTask
 
 from apps.accounts.roles import Role
-from apps.accounts.selectors import user_counts_by_role, user_list
-from apps.audit.selectors import audit_event_list
+from apps.accounts.selectors import staff_without_mfa_count, user_counts_by_role
+from apps.audit.selectors import audit_event_counts, audit_event_list
 from apps.core.health import health_report
+from apps.core.selectors import periodic_task_list
 from apps.core.types import HtmxHttpRequest
 from apps.ledger.reports import network_summary
 
@@ -39,16 +39,12 @@ def overview_view(request: HtmxHttpRequest):
     context: dict = {"role_counts": [], "recent_events": None, "health": None}
     counts = user_counts_by_role()
     context["role_counts"] = [(label, counts.get(value, 0)) for value, label in Role.choices]
-    context["staff_without_mfa"] = (
-        user_list().filter(is_active=True, is_staff=True, has_totp=False).count()
-    )
+    context["staff_without_mfa"] = staff_without_mfa_count()
     if user.has_perm("audit.view_auditevent"):
-        events = audit_event_list()
-        context["recent_events"] = list(events[:10])
-        context["events_24h"] = events.filter(occurred_at__gte=since).count()
-        context["failed_logins_24h"] = events.filter(
-            occurred_at__gte=since, action="auth.login_failed"
-        ).count()
+        context["recent_events"] = list(audit_event_list()[:10])
+        counts = audit_event_counts(since=since)
+        context["events_24h"] = counts["events"]
+        context["failed_logins_24h"] = counts["failed_logins"]
     if user.has_perm("accounts.view_system_health"):
         context["health"] = health_report()
     if user.has_perm("ledger.view_ledger") or user.has_perm("creators.view_creator"):
@@ -69,8 +65,7 @@ def health_view(request: HtmxHttpRequest):
 @login_required
 @permission_required("django_celery_beat.view_periodictask", raise_exception=True)
 def schedules_view(request: HtmxHttpRequest):
-    tasks = PeriodicTask.objects.select_related("interval", "crontab").order_by("name")
-    return render(request, "dashboard/schedules.html", {"tasks": tasks})
+    return render(request, "dashboard/schedules.html", {"tasks": periodic_task_list()})
 
 
 @login_required

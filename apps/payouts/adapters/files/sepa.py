@@ -43,7 +43,6 @@ SEPA_MAX_AMOUNT_MINOR = 99_999_999_999
 MAX_ID_LENGTH = 35  # Max35Text: MsgId, PmtInfId, EndToEndId
 
 
-
 def end_to_end_id(reference: str) -> str:
     """The ``<EndToEndId>`` of a payout: its idempotency key, shortened deterministically to
     at most 35 characters (a UUID's 32 hex digits as they are)."""
