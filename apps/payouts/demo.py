@@ -8,7 +8,7 @@ schedule (plus the ledger demo's expired age verifications, suspended creators a
 0 creators whose payout is capped at $100).
 
 Everything goes through the services (``payout_method_add`` / ``payout_method_verify`` /
-``payout_schedule_set`` of apps/payouts/methods.py, ``payout_hold_place``); a creator who
+``payout_schedule_set`` of apps/payouts/services/methods.py, ``payout_hold_place``); a creator who
 already has a schedule or a method is left alone, so a rerun changes nothing."""
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ Why it cannot pay twice:
 3. **State checks inside the transaction.** Every write of a result locks the payout row and
    checks the state (and the attempt it belongs to); a late, duplicate or stale answer is
    recorded in the trail (``ProcessorEvent``) and changes nothing. The ledger steps are
-   idempotent by key and exclusive (settled XOR returned; ``apps/payouts/ledger.py``).
+   idempotent by key and exclusive (settled XOR returned; ``services/ledger.py``).
 
 Every transition is audited in the same transaction as the change.
 """
