@@ -5,18 +5,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from apps.core.admin import ReadOnlyAdminMixin
+
 from .models import EarningsReport, PlatformUser, WebhookEvent
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(WebhookEvent)

@@ -5,21 +5,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from apps.core.admin import ReadOnlyAdminMixin
+
 from .models import Account, AccountBalance, JournalEntry, PendingRelease, Posting
-
-
-class ReadOnlyAdminMixin:
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Account)

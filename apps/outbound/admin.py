@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from apps.core.admin import ReadOnlyAdminMixin
 from apps.core.exceptions import ApplicationError
 
 from .models import DeliveryAttempt, OutboundDelivery, OutboundEndpoint, OutboundEvent
@@ -14,19 +15,7 @@ VIEW = "integrations.view_webhooks"
 MANAGE = "outbound.redeliver_outbounddelivery"
 
 
-class ReadOnlyAdminMixin:
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
+class WebhookReadOnlyAdminMixin(ReadOnlyAdminMixin):
     # Whoever may read webhooks on the dashboard may read them here.
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm(VIEW) or super().has_view_permission(request, obj)
@@ -49,7 +38,7 @@ def _run(modeladmin, request, queryset, action, done: str) -> None:
 
 
 @admin.register(OutboundEndpoint)
-class OutboundEndpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OutboundEndpointAdmin(WebhookReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["platform", "enabled", "failing_since", "last_success_at", "disabled_reason"]
     list_filter = ["enabled"]
     list_select_related = ["platform"]
@@ -72,7 +61,7 @@ class OutboundEndpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(OutboundEvent)
-class OutboundEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OutboundEventAdmin(WebhookReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["event_id", "event_type", "platform", "created_at"]
     list_filter = ["event_type", "platform"]
     search_fields = ["=event_id", "idempotency_key"]
@@ -90,7 +79,7 @@ class DeliveryAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(OutboundDelivery)
-class OutboundDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OutboundDeliveryAdmin(WebhookReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "event",

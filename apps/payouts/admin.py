@@ -14,6 +14,7 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
 from apps.audit.admin_mixins import AuditedAdminMixin
+from apps.core.admin import ReadOnlyAdminMixin
 
 from .models import (
     FxRate,
@@ -28,17 +29,6 @@ from .models import (
     ProcessorEvent,
 )
 from .resources import PayoutBatchResource, PayoutResource
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ProcessorCurrencyInline(admin.TabularInline):
@@ -94,7 +84,7 @@ class PayoutScheduleAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PayoutMethod)
-class PayoutMethodAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PayoutMethodAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Hints only: the encrypted details never show (the creator manages methods)."""
 
     list_display = ["creator", "processor", "currency", "details_hint", "status", "is_default"]
@@ -105,7 +95,7 @@ class PayoutMethodAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(PayoutBatch)
-class PayoutBatchAdmin(ReadOnlyMixin, ExportMixin, admin.ModelAdmin):
+class PayoutBatchAdmin(ReadOnlyAdminMixin, ExportMixin, admin.ModelAdmin):
     resource_classes = [PayoutBatchResource]
     formats = [CSV, XLSX]
     list_display = [
@@ -131,7 +121,7 @@ class PayoutBatchAdmin(ReadOnlyMixin, ExportMixin, admin.ModelAdmin):
         return request.user.has_perm("payouts.view_payoutbatch")
 
 
-class PayoutItemInline(ReadOnlyMixin, admin.TabularInline):
+class PayoutItemInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = PayoutItem
     fields = ["available_account", "in_payout_account", "amount_minor"]
     readonly_fields = fields
@@ -139,7 +129,7 @@ class PayoutItemInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Payout)
-class PayoutAdmin(ReadOnlyMixin, ExportMixin, admin.ModelAdmin):
+class PayoutAdmin(ReadOnlyAdminMixin, ExportMixin, admin.ModelAdmin):
     resource_classes = [PayoutResource]
     formats = [CSV, XLSX]
     list_display = [
@@ -166,7 +156,7 @@ class PayoutAdmin(ReadOnlyMixin, ExportMixin, admin.ModelAdmin):
 
 
 @admin.register(ProcessorEvent)
-class ProcessorEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ProcessorEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["payout", "kind", "status_code", "occurred_at"]
     list_filter = ["kind"]
     raw_id_fields = ["payout"]
@@ -174,7 +164,7 @@ class ProcessorEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(MassPayoutRequest)
-class MassPayoutRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class MassPayoutRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "source", "event_id", "status", "created_at", "handled_at"]
     list_filter = ["status", "source"]
     search_fields = ["event_id"]
