@@ -136,6 +136,17 @@ def bic_clean(value: str) -> tuple[str, str | None]:
     return bic.compact, None
 
 
+def _optional_bic(details: dict, result: DetailsResult) -> None:
+    """A BIC, when one is given, checked and kept compact."""
+    bic_text = _text(details, "bic")
+    if bic_text:
+        bic, error = bic_clean(bic_text)
+        if error:
+            result.add("bic", error)
+        else:
+            result.cleaned["bic"] = bic
+
+
 def _validate_iban(details: dict, result: DetailsResult) -> None:
     _required_text(details, result, "account_holder", "account holder's name")
     iban, error = iban_clean(_text(details, "iban"))
@@ -147,13 +158,7 @@ def _validate_iban(details: dict, result: DetailsResult) -> None:
             result.add("iban", "SEPA transfers only reach IBANs in the SEPA area; use a wire.")
         else:
             result.cleaned["iban"] = iban
-    bic_text = _text(details, "bic")
-    if bic_text:
-        bic, error = bic_clean(bic_text)
-        if error:
-            result.add("bic", error)
-        else:
-            result.cleaned["bic"] = bic
+    _optional_bic(details, result)
 
 
 # --- US bank account (ACH) -------------------------------------------------------------
@@ -452,13 +457,7 @@ def _validate_wise(details: dict, result: DetailsResult) -> None:
             result.add("iban", error)
         else:
             result.cleaned["iban"] = iban
-        bic_text = _text(details, "bic")
-        if bic_text:
-            bic, error = bic_clean(bic_text)
-            if error:
-                result.add("bic", error)
-            else:
-                result.cleaned["bic"] = bic
+        _optional_bic(details, result)
 
 
 # --- paper check -----------------------------------------------------------------------
