@@ -52,6 +52,7 @@ from apps.platforms.authentication import (
 from apps.platforms.models import Platform
 
 from . import signatures
+from .event_examples import EVENT_EXAMPLES
 from .ingest import (
     EventRow,
     SourceContext,
@@ -66,7 +67,6 @@ from .models import CENTRAL_SOURCE, PlatformUser
 from .reconciliation import earnings_report_record, mismatched_figures
 from .schemas import (
     CENTRAL_EVENTS,
-    EVENT_EXAMPLES,
     PLATFORM_EVENTS,
     EventSchemaError,
     earnings_figures_clean,

@@ -13,8 +13,8 @@ from django.db import connection
 from django.test import Client
 
 from apps.integrations import ingest
+from apps.integrations.event_examples import EVENT_EXAMPLES
 from apps.integrations.models import WebhookEvent
-from apps.integrations.schemas import EVENT_EXAMPLES
 
 from .conftest import sign_fanz
 

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 
 from apps.core.exceptions import ApplicationError
+from apps.integrations.event_examples import EVENT_EXAMPLES
 from apps.integrations.schemas import (
     CENTRAL_EVENTS,
-    EVENT_EXAMPLES,
     EVENT_TYPES,
     PLATFORM_EVENTS,
     EventSchemaError,

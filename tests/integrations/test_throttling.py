@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from apps.audit.models import SecurityEvent
+from apps.integrations.event_examples import EVENT_EXAMPLES
 from apps.integrations.models import WebhookEvent
-from apps.integrations.schemas import EVENT_EXAMPLES
 from apps.integrations.throttling import platform_quota_hit
 
 from .conftest import SECRET
