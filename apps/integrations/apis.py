@@ -41,9 +41,10 @@ from apps.platforms.authentication import (
 from apps.platforms.models import Platform
 
 from . import openapi
+from .event_examples import EVENT_EXAMPLES
 from .filters import WebhookEventApiFilter
 from .models import CENTRAL_SOURCE, PlatformUser, WebhookEvent
-from .schemas import EVENT_EXAMPLES, EventSchemaError, earnings_figures_clean
+from .schemas import EventSchemaError, earnings_figures_clean
 from .selectors import webhook_event_queryset_for
 from .serializers import (
     SyncUserSerializer,

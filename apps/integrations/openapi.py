@@ -14,7 +14,8 @@ from drf_spectacular.utils import (
 
 from apps.core.api import ApiErrorSerializer, error_responses
 
-from .schemas import CENTRAL_EVENTS, EVENT_EXAMPLES, PLATFORM_EVENTS
+from .event_examples import EVENT_EXAMPLES
+from .schemas import CENTRAL_EVENTS, PLATFORM_EVENTS
 from .serializers import (
     SyncEarningsResultSerializer,
     SyncEarningsSerializer,

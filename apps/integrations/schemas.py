@@ -1,29 +1,49 @@
 """What a webhook event may say: the envelope, every event type and its ``data``.
 
 ``event_validate(source, payload)`` runs in the webhook request path (thousands of events a
-second), so it is plain Python: no serializer per event. It collects every problem it finds,
-keyed by field path (``"data.amount"``, ``"platform"``), and raises ``EventSchemaError`` (a
-422 ``schema_error``); otherwise it returns a cleaned event whose amounts are integer minor
-units, so handlers never parse again.
+second). Each event type's ``data`` is a TypedDict and the envelope a generic TypedDict around
+it, validated by pydantic (validators built once at import; no model instance per event):
+pydantic checks the shapes and collects every problem with its location; FanzDash's own rules
+(amounts, currencies, time stamps, slugs, ...) are the annotated types below, whose messages
+are the API's. Problems are raised together as ``EventSchemaError`` (a 422 ``schema_error``),
+keyed by field path (``"data.amount"``, ``"platform"``, ``"data.earnings.platforms.boyfanz"``,
+``"data.platforms.1"``); a valid event comes back cleaned, amounts as integer minor units, so
+handlers never parse again.
 
 Unknown extra keys in the envelope or in ``data`` are ignored (platforms may add fields
-without breaking); everything FanzDash reads is checked strictly: types, lengths, amounts
-(decimal strings or JSON numbers, converted exactly; zero, negative, NaN, over-precise refused),
-currencies (known ISO 4217 codes, upper case).
+without breaking); ``null`` means the same as a missing key (except ``outboundUrl``: ``null``
+clears it); everything FanzDash reads is checked strictly, without coercion: types, lengths,
+amounts (decimal strings or JSON numbers, converted exactly; zero, negative, NaN, over-precise
+refused), currencies (known ISO 4217 codes, upper case).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from ipaddress import ip_address
+from typing import Annotated, Any, Generic, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator, validate_email
 from django.utils import timezone
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    with_config,
+)
+from pydantic_core import PydanticCustomError
 from rest_framework import status
+from typing_extensions import TypedDict
 
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
@@ -159,6 +179,11 @@ _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
 _url_validator = URLValidator(schemes=["http", "https"])
 
+REQUIRED = "This field is required."
+# What a JSON number or a decimal string may arrive as (a tuple: ``str | int | ...`` would
+# build a union object at every call, on the hot path).
+_DECIMAL_TYPES = (str, int, float, Decimal)
+
 
 def event_allowed_on(source: str, event_type: str) -> bool:
     """Platform events only at a platform's URL; central events only at ``fanzdash``."""
@@ -178,151 +203,6 @@ class EventSchemaError(ApplicationError):
         super().__init__("schema_error", errors, status_code=status.HTTP_422_UNPROCESSABLE_ENTITY)
 
 
-class _Checker:
-    """Collects errors by path while reading values from one object."""
-
-    __slots__ = ("errors",)
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
-
-    def add(self, path: str, message: str) -> None:
-        self.errors.setdefault(path, []).append(message)
-
-    def string(
-        self,
-        obj: dict,
-        key: str,
-        path: str,
-        *,
-        required: bool = True,
-        max_length: int = MAX_ID_LENGTH,
-    ) -> str | None:
-        value = obj.get(key)
-        if value is None:
-            if required:
-                self.add(f"{path}{key}", "This field is required.")
-            return None
-        if not isinstance(value, str):
-            self.add(f"{path}{key}", f"Expected a string, got {_json_type(value)}.")
-            return None
-        value = value.strip()
-        if not value:
-            if required:
-                self.add(f"{path}{key}", "This field may not be blank.")
-            return None
-        if len(value) > max_length:
-            self.add(f"{path}{key}", f"At most {max_length} characters.")
-            return None
-        if not value.isprintable():
-            self.add(f"{path}{key}", "Control characters are not allowed.")
-            return None
-        return value
-
-    def currency(self, obj: dict, key: str, path: str, *, required: bool = True):
-        """(code, exponent) or (None, None)."""
-        value = obj.get(key)
-        if value is None:
-            if required:
-                self.add(f"{path}{key}", "This field is required.")
-            return None, None
-        if not isinstance(value, str) or not _CURRENCY_CODE.fullmatch(value):
-            self.add(f"{path}{key}", "Expected an ISO 4217 code in capitals, such as USD.")
-            return None, None
-        try:
-            return value, currency_exponent(value)
-        except ApplicationError:
-            self.add(f"{path}{key}", f"Unknown currency {value!r}.")
-            return None, None
-
-    def amount(
-        self,
-        obj: dict,
-        key: str,
-        path: str,
-        exponent: int | None,
-        *,
-        required: bool = True,
-        allow_zero: bool = False,
-    ) -> int | None:
-        value = obj.get(key)
-        field = f"{path}{key}"
-        if value is None:
-            if required:
-                self.add(field, "This field is required.")
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-            self.add(field, f'Expected a decimal string such as "19.99", got {_json_type(value)}.')
-            return None
-        if isinstance(value, str) and not _DECIMAL_STRING.fullmatch(value):
-            self.add(field, f'{value[:40]!r} is not a decimal amount such as "19.99".')
-            return None
-        if exponent is None:
-            return None  # the currency is missing or unknown: reported on its own field
-        try:
-            return parse_amount(value, exponent, allow_zero=allow_zero, field=field)
-        except ApplicationError as error:
-            detail = error.detail if isinstance(error.detail, dict) else {field: error.detail}
-            for message in detail.values():
-                self.add(field, str(message))
-            return None
-
-    def integer(
-        self, obj: dict, key: str, path: str, *, low: int, high: int, required: bool = False
-    ) -> int | None:
-        value = obj.get(key)
-        if value is None:
-            if required:
-                self.add(f"{path}{key}", "This field is required.")
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.add(f"{path}{key}", f"Expected a whole number, got {_json_type(value)}.")
-            return None
-        if not low <= value <= high:
-            self.add(f"{path}{key}", f"Expected {low} to {high}.")
-            return None
-        return value
-
-    def choice(
-        self, obj: dict, key: str, path: str, choices, *, required: bool = True
-    ) -> str | None:
-        value = self.string(obj, key, path, required=required, max_length=50)
-        if value is None:
-            return None
-        lowered = value.lower()
-        if lowered not in choices:
-            self.add(f"{path}{key}", f"Expected one of: {', '.join(sorted(set(choices)))}.")
-            return None
-        return lowered
-
-    def slug(self, obj: dict, key: str, path: str, *, required: bool = True) -> str | None:
-        value = self.string(obj, key, path, required=required, max_length=50)
-        if value is not None and not _SLUG.fullmatch(value):
-            self.add(f"{path}{key}", "Expected a platform slug (lower case letters, digits, - _).")
-            return None
-        return value
-
-    def timestamp(self, obj: dict, key: str, path: str, *, required: bool = True):
-        value = obj.get(key)
-        field = f"{path}{key}"
-        if value is None:
-            if required:
-                self.add(field, "This field is required.")
-            return None
-        if not isinstance(value, str) or len(value) > 40:
-            self.add(field, "Expected an ISO 8601 date-time with a time zone.")
-            return None
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            self.add(field, f"{value!r} is not an ISO 8601 date-time.")
-            return None
-        if moment.tzinfo is None or moment.utcoffset() is None:
-            self.add(field, "The date-time needs a time zone (such as Z or +00:00).")
-            return None
-        return moment
-
-
 def _json_type(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
@@ -337,532 +217,684 @@ def _json_type(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-# --- data per event type -------------------------------------------------------------------
+def _refused(message: str) -> PydanticCustomError:
+    """A problem whose message is the API's, as is (no context: nothing is interpolated)."""
+    return PydanticCustomError("refused", message)
 
 
-def _earning_data(c: _Checker, data: dict) -> dict:
-    p = "data."
-    currency, exponent = c.currency(data, "currency", p)
-    return {
-        "transaction_id": c.string(data, "transactionId", p),
-        "creator_id": c.string(data, "creatorId", p, max_length=MAX_EXTERNAL_ID_LENGTH),
-        "user_id": c.string(data, "userId", p, required=False),
-        "amount_minor": c.amount(data, "amount", p, exponent),
-        "currency": currency,
-        "subscription_id": c.string(data, "subscriptionId", p, required=False),
-        "content_id": c.string(data, "contentId", p, required=False),
-    }
+# --- value types ---------------------------------------------------------------------------
+# Validators get the value after pydantic's strict type check (``AfterValidator``), or the raw
+# value (``PlainValidator``) where FanzDash's message for a wrong type is not a plain string's.
+# The validation context carries ``exponent``: the currency field sets it for the amounts
+# validated after it (fields are validated in the order declared, nested ones included);
+# ``earnings_figures_clean`` gives it.
 
 
-def _refund_data(c: _Checker, data: dict, event_type: str) -> dict:
-    p = "data."
-    money_given = data.get("amount") is not None or data.get("chargebackFee") is not None
-    currency, exponent = c.currency(data, "currency", p, required=money_given)
-    fee = None
-    if event_type == "chargeback_received":
-        fee = c.amount(data, "chargebackFee", p, exponent, required=False, allow_zero=True)
-    elif data.get("chargebackFee") is not None:
-        c.add("data.chargebackFee", "Only a chargeback carries a chargeback fee.")
-    return {
-        "transaction_id": c.string(data, "transactionId", p),
-        "creator_id": c.string(data, "creatorId", p, required=False, max_length=100),
-        "user_id": c.string(data, "userId", p, required=False),
-        # None: everything that is left of the original transaction.
-        "amount_minor": c.amount(data, "amount", p, exponent, required=False),
-        "chargeback_fee_minor": fee or 0,
-        "currency": currency,
-        "reason": c.string(data, "reason", p, required=False, max_length=MAX_TEXT_LENGTH),
-    }
+def _text_cleaner(max_length: int, *, required: bool):
+    def clean(value: str) -> str | None:
+        value = value.strip()
+        if not value:
+            if required:
+                raise _refused("This field may not be blank.")
+            return None  # an optional blank string is as good as absent
+        if len(value) > max_length:
+            raise _refused(f"At most {max_length} characters.")
+        if not value.isprintable():
+            raise _refused("Control characters are not allowed.")
+        return value
+
+    return clean
 
 
-def _cancellation_data(c: _Checker, data: dict) -> dict:
-    p = "data."
-    return {
-        "creator_id": c.string(data, "creatorId", p, max_length=MAX_EXTERNAL_ID_LENGTH),
-        "user_id": c.string(data, "userId", p, required=False),
-        "subscription_id": c.string(data, "subscriptionId", p, required=False),
-        "transaction_id": c.string(data, "transactionId", p, required=False),
-        "reason": c.string(data, "reason", p, required=False, max_length=MAX_TEXT_LENGTH),
-    }
+def _text(max_length: int, *then, required: bool = True) -> Any:
+    """A string, stripped, at most ``max_length`` characters, printable; then the ``then``
+    validators (which get None for an optional blank string). Optional: absent, null or blank
+    is None."""
+    validators = [AfterValidator(_text_cleaner(max_length, required=required))]
+    validators += [AfterValidator(function) for function in then]
+    kind = Annotated[str, *validators]
+    return kind if required else Annotated[kind | None, Field(None)]
 
 
-EARNINGS_FIGURES = ("total", "thisMonth", "lastPayout", "pendingPayout")
+def _platform_slug(value: str | None) -> str | None:
+    if value is not None and not _SLUG.fullmatch(value):
+        raise _refused("Expected a platform slug (lower case letters, digits, - _).")
+    return value
 
 
-def earnings_figures_clean(
-    earnings: Any, exponent: int | None, *, path: str = "earnings", errors=None
-) -> dict:
-    """The seed's earnings shape → minor units: ``{"total": 500000, "thisMonth": …,
-    "platforms": {"boyfanz": …}}`` (only the figures given; at least one). Zero is allowed,
-    negatives are not. Shared by ``creator_earnings_updated`` and ``sync/earnings``; raises
-    ``EventSchemaError`` unless ``errors`` (a ``_Checker``) collects for a caller."""
-    c = errors if errors is not None else _Checker()
-    figures: dict[str, Any] = {}
-    if not isinstance(earnings, dict):
-        c.add(path, f"Expected an object, got {_json_type(earnings)}.")
-    else:
-        for name in EARNINGS_FIGURES:
-            value = c.amount(earnings, name, f"{path}.", exponent, required=False, allow_zero=True)
-            if value is not None:
-                figures[name] = value
-        platforms = earnings.get("platforms")
-        if platforms is not None:
-            if not isinstance(platforms, dict):
-                c.add(f"{path}.platforms", f"Expected an object, got {_json_type(platforms)}.")
-            else:
-                per_platform = {}
-                for slug in platforms:
-                    if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
-                        c.add(f"{path}.platforms", f"{str(slug)[:50]!r} is not a platform slug.")
-                        continue
-                    value = c.amount(
-                        platforms, slug, f"{path}.platforms.", exponent, allow_zero=True
-                    )
-                    if value is not None:
-                        per_platform[slug] = value
-                figures["platforms"] = per_platform
-        if not any(name in earnings for name in (*EARNINGS_FIGURES, "platforms")):
-            c.add(path, f"Give at least one of: {', '.join(EARNINGS_FIGURES)}, platforms.")
-    if errors is None and c.errors:
-        raise EventSchemaError(c.errors)
-    return figures
+def _one_of(choices: dict[str, str]):
+    """The lower-cased value must be one of ``choices``' keys; the result is its value."""
+    expected = f"Expected one of: {', '.join(sorted(choices))}."
 
-
-def _earnings_updated_data(c: _Checker, data: dict) -> dict:
-    p = "data."
-    currency, exponent = c.currency(data, "currency", p)
-    return {
-        "creator_id": c.string(data, "creatorId", p, max_length=MAX_EXTERNAL_ID_LENGTH),
-        "currency": currency,
-        "figures": earnings_figures_clean(
-            data.get("earnings"), exponent, path="data.earnings", errors=c
-        ),
-    }
-
-
-def _fraud_data(c: _Checker, data: dict) -> dict:
-    p = "data."
-    return {
-        "creator_id": c.string(data, "creatorId", p, max_length=MAX_EXTERNAL_ID_LENGTH),
-        "reason": c.string(data, "reason", p, max_length=MAX_TEXT_LENGTH),
-        "severity": SEVERITY_ALIASES.get(
-            c.choice(data, "severity", p, SEVERITY_ALIASES, required=False) or "", "warning"
-        ),
-        "transaction_id": c.string(data, "transactionId", p, required=False),
-        "user_id": c.string(data, "userId", p, required=False),
-        "risk_score": c.integer(data, "riskScore", p, low=0, high=100),
-    }
-
-
-USER_FIELDS = ("username", "email", "role", "status")
-
-
-def _user_data(c: _Checker, data: dict, event_type: str) -> dict:
-    """The sync/user shape plus the platform the user belongs to. user_created needs every
-    field; user_updated only the id, the platform and what changed."""
-    p = "data."
-    required = event_type == "user_created"
-    cleaned = {
-        "id": c.string(data, "id", p, max_length=MAX_EXTERNAL_ID_LENGTH),
-        "platform": c.slug(data, "platform", p),
-        "username": c.string(data, "username", p, required=required, max_length=150),
-        "email": c.string(data, "email", p, required=required, max_length=254),
-        "role": c.string(data, "role", p, required=required, max_length=30),
-        "status": c.string(data, "status", p, required=required, max_length=30),
-    }
-    if cleaned["email"] is not None:
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
         try:
-            validate_email(cleaned["email"])
-        except ValidationError:
-            c.add("data.email", "Enter a valid email address.")
-    for name in ("role", "status"):
-        if cleaned[name] is not None:
-            cleaned[name] = cleaned[name].lower()
-    if event_type == "user_updated" and not any(cleaned[name] for name in USER_FIELDS):
-        c.add("data", f"Give at least one of: {', '.join(USER_FIELDS)}.")
-    return {name: value for name, value in cleaned.items() if value is not None}
+            return choices[value.lower()]
+        except KeyError:
+            raise _refused(expected) from None
+
+    return check
 
 
-def _user_suspended_data(c: _Checker, data: dict) -> dict:
-    p = "data."
-    return {
-        "id": c.string(data, "id", p, max_length=MAX_EXTERNAL_ID_LENGTH),
-        "platform": c.slug(data, "platform", p),
-        "reason": c.string(data, "reason", p, required=False, max_length=MAX_TEXT_LENGTH),
-    }
+def _lower(value: str | None) -> str | None:
+    return value.lower() if value is not None else None
 
 
-def _security_alert_data(c: _Checker, data: dict) -> dict:
-    p = "data."
-    source_ip = c.string(data, "sourceIp", p, required=False, max_length=45)
-    if source_ip is not None:
-        from ipaddress import ip_address
-
+def _email(value: str | None) -> str | None:
+    if value is not None:
         try:
-            source_ip = str(ip_address(source_ip))
-        except ValueError:
-            c.add("data.sourceIp", "Expected an IPv4 or IPv6 address.")
-    return {
-        "title": c.string(data, "title", p, max_length=255),
-        "severity": SEVERITY_ALIASES.get(c.choice(data, "severity", p, SEVERITY_ALIASES) or ""),
-        "description": c.string(data, "description", p, required=False, max_length=5000),
-        "alert_id": c.string(data, "alertId", p, required=False),
-        "platform": c.slug(data, "platform", p, required=False),
-        "creator_id": c.string(data, "creatorId", p, required=False, max_length=100),
-        "source_ip": source_ip,
-    }
+            validate_email(value)
+        except DjangoValidationError:
+            raise _refused("Enter a valid email address.") from None
+    return value
 
 
-def _fee_percent(c: _Checker, data: dict) -> Decimal | None:
-    value = data.get("feePercent")
+def _ip(value: str | None) -> str | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        c.add(
-            "data.feePercent", f'Expected a decimal string such as "5.00", got {_json_type(value)}.'
-        )
+    try:
+        return str(ip_address(value))
+    except ValueError:
+        raise _refused("Expected an IPv4 or IPv6 address.") from None
+
+
+def _whole_number(low: int, high: int) -> Any:
+    """Optional: a JSON integer (not a boolean, not 7.0), ``low`` to ``high``."""
+
+    def between(value: int) -> int:
+        if not low <= value <= high:
+            raise _refused(f"Expected {low} to {high}.")
+        return value
+
+    return Annotated[Annotated[int, AfterValidator(between)] | None, Field(None)]
+
+
+def _currency(*, required: bool):
+    def check(value: Any, info: ValidationInfo) -> str | None:
+        if value is None:
+            if required:
+                raise _refused(REQUIRED)
+            return None
+        if not isinstance(value, str) or not _CURRENCY_CODE.fullmatch(value):
+            raise _refused("Expected an ISO 4217 code in capitals, such as USD.")
+        try:
+            info.context["exponent"] = currency_exponent(value)
+        except ApplicationError:
+            raise _refused(f"Unknown currency {value!r}.") from None
+        return value
+
+    return check
+
+
+def _amount(*, required: bool, allow_zero: bool, absent: int | None = None):
+    """Minor units in the context's currency; ``absent`` when not given (or null), and, with
+    no problem of its own, when the currency is missing or unknown (its field says so)."""
+
+    def check(value: Any, info: ValidationInfo) -> int | None:
+        if value is None:
+            if required:
+                raise _refused(REQUIRED)
+            return absent
+        if isinstance(value, bool) or not isinstance(value, _DECIMAL_TYPES):
+            raise _refused(f'Expected a decimal string such as "19.99", got {_json_type(value)}.')
+        if isinstance(value, str) and not _DECIMAL_STRING.fullmatch(value):
+            raise _refused(f'{value[:40]!r} is not a decimal amount such as "19.99".')
+        exponent = info.context["exponent"]
+        if exponent is None:
+            return absent
+        try:
+            return parse_amount(value, exponent, allow_zero=allow_zero)
+        except ApplicationError as error:
+            detail = error.detail
+            message = next(iter(detail.values())) if isinstance(detail, dict) else detail
+            raise _refused(str(message)) from None
+
+    return check
+
+
+def _moment(value: Any, *, required: bool) -> datetime | None:
+    if value is None:
+        if required:
+            raise _refused(REQUIRED)
         return None
+    if not isinstance(value, str) or len(value) > 40:
+        raise _refused("Expected an ISO 8601 date-time with a time zone.")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise _refused(f"{value!r} is not an ISO 8601 date-time.") from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise _refused("The date-time needs a time zone (such as Z or +00:00).")
+    return moment
+
+
+def _optional_moment(value: Any) -> datetime | None:
+    return _moment(value, required=False)
+
+
+def _created_at(value: Any, info: ValidationInfo) -> datetime:
+    """Not later than the context's ``now`` (default: the clock) plus the ledger's skew."""
+    moment = _moment(value, required=True)
+    if moment > (info.context["now"] or timezone.now()) + MAX_FUTURE_SKEW:
+        raise _refused("The event is dated in the future.")
+    return moment
+
+
+def _fee_percent(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, _DECIMAL_TYPES):
+        raise _refused(f'Expected a decimal string such as "5.00", got {_json_type(value)}.')
     if isinstance(value, str) and not _DECIMAL_STRING.fullmatch(value):
-        c.add("data.feePercent", f'{value[:40]!r} is not a decimal such as "5.00".')
-        return None
+        raise _refused(f'{value[:40]!r} is not a decimal such as "5.00".')
     try:
         literal = getattr(value, "literal", None) or (
             repr(value) if isinstance(value, float) else str(value)
         )
         fee = Decimal(literal)
     except InvalidOperation:
-        c.add("data.feePercent", "Not a decimal.")
-        return None
+        raise _refused("Not a decimal.") from None
     if not fee.is_finite() or not Decimal(0) <= fee <= Decimal(100):
-        c.add("data.feePercent", "The fee is 0 to 100 percent.")
-        return None
+        raise _refused("The fee is 0 to 100 percent.")
     if fee != fee.quantize(Decimal("0.01")):
-        c.add("data.feePercent", "At most 2 decimal places.")
-        return None
+        raise _refused("At most 2 decimal places.")
     return fee.quantize(Decimal("0.01"))
 
 
-def _platform_config_data(c: _Checker, data: dict) -> dict:
-    """``changes`` uses the names of ``platforms.services.platform_update``."""
-    p = "data."
-    changes: dict[str, Any] = {}
-    fee = _fee_percent(c, data)
-    if fee is not None:
-        changes["fee_percent"] = fee
-    hold = c.integer(data, "holdDays", p, low=0, high=MAX_HOLD_DAYS)
-    if hold is not None:
-        changes["hold_days"] = hold
-    status_value = c.choice(data, "status", p, PLATFORM_STATUSES, required=False)
-    if status_value is not None:
-        changes["status"] = status_value
-    if "outboundUrl" in data:
-        url = data["outboundUrl"]
-        if url is None or url == "":
-            changes["outbound_webhook_url"] = ""
-        elif not isinstance(url, str) or len(url) > 200:
-            c.add("data.outboundUrl", "Expected an http(s) URL of at most 200 characters.")
-        else:
-            try:
-                _url_validator(url)
-                changes["outbound_webhook_url"] = url
-            except ValidationError:
-                c.add("data.outboundUrl", f"{url[:60]!r} is not an http(s) URL.")
-    known = ("feePercent", "holdDays", "status", "outboundUrl")
-    if not any(key in data for key in known):
-        c.add("data", f"Give at least one of: {', '.join(known)}.")
-    return {"platform": c.slug(data, "platform", p), "changes": changes}
+def _outbound_url(value: Any) -> str:
+    if value is None or value == "":
+        return ""  # null or "" clears the URL
+    if not isinstance(value, str) or len(value) > 200:
+        raise _refused("Expected an http(s) URL of at most 200 characters.")
+    try:
+        _url_validator(value)
+    except DjangoValidationError:
+        raise _refused(f"{value[:60]!r} is not an http(s) URL.") from None
+    return value
 
 
-def _mass_payout_data(c: _Checker, data: dict) -> dict:
-    p = "data."
-    money_given = data.get("totalAmount") is not None
-    currency, exponent = c.currency(data, "currency", p, required=money_given)
-    platforms = data.get("platforms")
-    cleaned_platforms: list[str] = []
-    if platforms is not None:
-        if not isinstance(platforms, list) or len(platforms) > 100:
-            c.add("data.platforms", "Expected an array of at most 100 platform slugs.")
-        else:
-            for index, slug in enumerate(platforms):
-                if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
-                    c.add(f"data.platforms.{index}", "Expected a platform slug.")
-                else:
-                    cleaned_platforms.append(slug)
+def _slug_array(value: Any) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > 100:
+        raise _refused("Expected an array of at most 100 platform slugs.")
+    return value
+
+
+def _slug_item(value: Any) -> str:
+    if not isinstance(value, str) or not _SLUG.fullmatch(value):
+        raise _refused("Expected a platform slug.")
+    return value
+
+
+def _platform_key(value: Any) -> str:
+    if not isinstance(value, str) or not _SLUG.fullmatch(value):
+        # A type of its own: a refused key is reported on its mapping (see _errors_by_path).
+        raise PydanticCustomError("refused_key", f"{str(value)[:50]!r} is not a platform slug.")
+    return value
+
+
+def _no_chargeback_fee(value: Any) -> int:
+    if value is not None:
+        raise _refused("Only a chargeback carries a chargeback fee.")
+    return 0
+
+
+Id = _text(MAX_ID_LENGTH)
+OptionalId = _text(MAX_ID_LENGTH, required=False)
+ExternalId = _text(MAX_EXTERNAL_ID_LENGTH)
+OptionalExternalId = _text(MAX_EXTERNAL_ID_LENGTH, required=False)
+Reason = _text(MAX_TEXT_LENGTH)
+OptionalReason = _text(MAX_TEXT_LENGTH, required=False)
+PlatformSlug = _text(50, _platform_slug)
+OptionalPlatformSlug = _text(50, _platform_slug, required=False)
+Currency = Annotated[str, PlainValidator(_currency(required=True))]
+OptionalCurrency = Annotated[str | None, PlainValidator(_currency(required=False)), Field(None)]
+Amount = Annotated[int, PlainValidator(_amount(required=True, allow_zero=False))]
+AmountOrZero = Annotated[int, PlainValidator(_amount(required=True, allow_zero=True))]
+OptionalAmount = Annotated[
+    int | None, PlainValidator(_amount(required=False, allow_zero=False)), Field(None)
+]
+OptionalAmountOrZero = Annotated[
+    int | None, PlainValidator(_amount(required=False, allow_zero=True)), Field(None)
+]
+OptionalTimestamp = Annotated[datetime | None, PlainValidator(_optional_moment), Field(None)]
+
+# Strict: no coercion ("7" is not a number, 7 not a string). Unknown keys are ignored.
+_STRICT = ConfigDict(strict=True, extra="ignore")
+
+
+# --- data per event type -------------------------------------------------------------------
+# A TypedDict per type: pydantic validates straight into the cleaned dict (no model instance
+# per event, the hot path's cost). Keys are the cleaned names, aliases the names platforms
+# send; a money type declares its currency first (see "value types").
+
+
+@with_config(_STRICT)
+class EarningData(TypedDict):
+    currency: Currency
+    transaction_id: Annotated[Id, Field(alias="transactionId")]
+    creator_id: Annotated[ExternalId, Field(alias="creatorId")]
+    user_id: Annotated[OptionalId, Field(alias="userId")]
+    amount_minor: Annotated[Amount, Field(alias="amount")]
+    subscription_id: Annotated[OptionalId, Field(alias="subscriptionId")]
+    content_id: Annotated[OptionalId, Field(alias="contentId")]
+
+
+@with_config(_STRICT)
+class _RefundFields(TypedDict):
+    currency: OptionalCurrency
+    transaction_id: Annotated[Id, Field(alias="transactionId")]
+    creator_id: Annotated[OptionalExternalId, Field(alias="creatorId")]
+    user_id: Annotated[OptionalId, Field(alias="userId")]
+    # None: everything that is left of the original transaction.
+    amount_minor: Annotated[OptionalAmount, Field(alias="amount")]
+    reason: OptionalReason
+
+
+@with_config(_STRICT)
+class RefundData(_RefundFields):
+    chargeback_fee_minor: Annotated[
+        int, PlainValidator(_no_chargeback_fee), Field(0, alias="chargebackFee")
+    ]
+
+
+@with_config(_STRICT)
+class ChargebackData(_RefundFields):
+    chargeback_fee_minor: Annotated[
+        int,
+        PlainValidator(_amount(required=False, allow_zero=True, absent=0)),
+        Field(0, alias="chargebackFee"),
+    ]
+
+
+def _currency_needed_with(*amounts: str):
+    """A rule together: the currency is required when one of ``amounts`` is given."""
+
+    def rule(data: dict) -> list[tuple[str, str]]:
+        given = any(data.get(name) is not None for name in amounts)
+        return [("currency", REQUIRED)] if given and data.get("currency") is None else []
+
+    return rule
+
+
+@with_config(_STRICT)
+class CancellationData(TypedDict):
+    creator_id: Annotated[ExternalId, Field(alias="creatorId")]
+    user_id: Annotated[OptionalId, Field(alias="userId")]
+    subscription_id: Annotated[OptionalId, Field(alias="subscriptionId")]
+    transaction_id: Annotated[OptionalId, Field(alias="transactionId")]
+    reason: OptionalReason
+
+
+EARNINGS_FIGURES = ("total", "thisMonth", "lastPayout", "pendingPayout")
+
+
+@with_config(_STRICT)
+class EarningsFigures(TypedDict, total=False):
+    """The seed's earnings shape, named as sent, in the context's currency; zero allowed."""
+
+    total: OptionalAmountOrZero
+    thisMonth: OptionalAmountOrZero
+    lastPayout: OptionalAmountOrZero
+    pendingPayout: OptionalAmountOrZero
+    platforms: dict[Annotated[str, PlainValidator(_platform_key)], AmountOrZero] | None
+
+
+def _an_object_with_a_figure(value: Any) -> Any:
+    if not isinstance(value, dict):
+        raise _refused(f"Expected an object, got {_json_type(value)}.")
+    if not any(name in value for name in (*EARNINGS_FIGURES, "platforms")):
+        raise _refused(f"Give at least one of: {', '.join(EARNINGS_FIGURES)}, platforms.")
+    return value
+
+
+Figures = Annotated[EarningsFigures, BeforeValidator(_an_object_with_a_figure)]
+
+
+def _figures_given(figures: dict) -> dict:
+    """Only the figures given (a null is not a figure)."""
+    given = {name: value for name, value in figures.items() if value is not None}
+    if given.get("platforms"):
+        given["platforms"] = {
+            slug: value for slug, value in given["platforms"].items() if value is not None
+        }
+    return given
+
+
+@with_config(_STRICT)
+class EarningsUpdatedData(TypedDict):
+    currency: Currency
+    creator_id: Annotated[ExternalId, Field(alias="creatorId")]
+    # Checked when absent too, by the figures' own check ("Expected an object, got null.").
+    earnings: Annotated[Figures, Field(None, validate_default=True)]
+
+
+def _earnings_updated_finish(data: dict) -> dict:
     return {
-        "batch_id": c.string(data, "batchId", p),
-        "initiated_by": c.string(data, "initiatedBy", p, required=False, max_length=254),
-        "scheduled_for": c.timestamp(data, "scheduledFor", p, required=False),
-        "currency": currency,
-        "total_amount_minor": c.amount(data, "totalAmount", p, exponent, required=False),
-        "payout_count": c.integer(data, "payoutCount", p, low=0, high=10_000_000),
-        "platforms": cleaned_platforms,
-        "note": c.string(data, "note", p, required=False, max_length=MAX_TEXT_LENGTH),
+        "creator_id": data["creator_id"],
+        "currency": data["currency"],
+        "figures": _figures_given(data["earnings"]),
     }
 
 
-def _data_for(c: _Checker, event_type: str, data: dict) -> dict:
-    if event_type in EARNING_EVENTS:
-        return _earning_data(c, data)
-    if event_type in REFUND_EVENTS:
-        return _refund_data(c, data, event_type)
-    if event_type == "subscription_cancelled":
-        return _cancellation_data(c, data)
-    if event_type == "creator_earnings_updated":
-        return _earnings_updated_data(c, data)
-    if event_type == "fraud_detected":
-        return _fraud_data(c, data)
-    if event_type in ("user_created", "user_updated"):
-        return _user_data(c, data, event_type)
-    if event_type == "user_suspended":
-        return _user_suspended_data(c, data)
-    if event_type == "security_alert":
-        return _security_alert_data(c, data)
-    if event_type == "platform_config_updated":
-        return _platform_config_data(c, data)
-    if event_type == "mass_payout_initiated":
-        return _mass_payout_data(c, data)
-    raise AssertionError(f"no schema for {event_type}")  # every EVENT_TYPES entry has one
+@with_config(_STRICT)
+class FraudData(TypedDict):
+    creator_id: Annotated[ExternalId, Field(alias="creatorId")]
+    reason: Reason
+    severity: _text(50, _one_of(SEVERITY_ALIASES), required=False)
+    transaction_id: Annotated[OptionalId, Field(alias="transactionId")]
+    user_id: Annotated[OptionalId, Field(alias="userId")]
+    risk_score: Annotated[_whole_number(0, 100), Field(alias="riskScore")]
+
+
+def _fraud_finish(data: dict) -> dict:
+    return {**data, "severity": data["severity"] or "warning"}
+
+
+USER_FIELDS = ("username", "email", "role", "status")
+_USER_FIELD_LENGTHS = {"username": 150, "email": 254, "role": 30, "status": 30}
+
+
+@with_config(_STRICT)
+class _UserFields(TypedDict):
+    """The sync/user shape plus the platform the user belongs to."""
+
+    id: ExternalId
+    platform: PlatformSlug
+
+
+@with_config(_STRICT)
+class UserCreatedData(_UserFields):
+    username: _text(150)
+    email: _text(254, _email)
+    role: _text(30, _lower)
+    status: _text(30, _lower)
+
+
+@with_config(_STRICT)
+class UserUpdatedData(_UserFields):
+    """Only what changed: at least one of ``USER_FIELDS``."""
+
+    username: _text(150, required=False)
+    email: _text(254, _email, required=False)
+    role: _text(30, _lower, required=False)
+    status: _text(30, _lower, required=False)
+
+
+def _a_user_field_given(data: dict) -> list[tuple[str, str]]:
+    for name in USER_FIELDS:
+        value = data.get(name)
+        if isinstance(value, str):
+            # As the field's own check reads it (a bad email address counts: its field says so).
+            value = value.strip()
+            if value and len(value) <= _USER_FIELD_LENGTHS[name] and value.isprintable():
+                return []
+    return [("", f"Give at least one of: {', '.join(USER_FIELDS)}.")]
+
+
+def _user_finish(data: dict) -> dict:
+    return {name: value for name, value in data.items() if value is not None}
+
+
+@with_config(_STRICT)
+class UserSuspendedData(TypedDict):
+    id: ExternalId
+    platform: PlatformSlug
+    reason: OptionalReason
+
+
+@with_config(_STRICT)
+class SecurityAlertData(TypedDict):
+    title: _text(255)
+    severity: _text(50, _one_of(SEVERITY_ALIASES))
+    description: _text(5000, required=False)
+    alert_id: Annotated[OptionalId, Field(alias="alertId")]
+    platform: OptionalPlatformSlug
+    creator_id: Annotated[OptionalExternalId, Field(alias="creatorId")]
+    source_ip: Annotated[_text(45, _ip, required=False), Field(alias="sourceIp")]
+
+
+PLATFORM_CHANGES = ("feePercent", "holdDays", "status", "outboundUrl")
+
+
+@with_config(_STRICT)
+class PlatformConfigData(TypedDict):
+    """Keys are the names of ``platforms.services.platform_update``'s changes."""
+
+    fee_percent: Annotated[
+        Decimal | None, PlainValidator(_fee_percent), Field(None, alias="feePercent")
+    ]
+    hold_days: Annotated[_whole_number(0, MAX_HOLD_DAYS), Field(alias="holdDays")]
+    status: _text(50, _one_of({s: s for s in PLATFORM_STATUSES}), required=False)
+    # Absent: unchanged (None); null or "": cleared ("").
+    outbound_webhook_url: Annotated[
+        str | None, PlainValidator(_outbound_url), Field(None, alias="outboundUrl")
+    ]
+    platform: PlatformSlug
+
+
+def _a_change_given(data: dict) -> list[tuple[str, str]]:
+    if any(key in data for key in PLATFORM_CHANGES):
+        return []
+    return [("", f"Give at least one of: {', '.join(PLATFORM_CHANGES)}.")]
+
+
+def _platform_config_finish(data: dict) -> dict:
+    platform = data.pop("platform")
+    return {
+        "platform": platform,
+        "changes": {name: value for name, value in data.items() if value is not None},
+    }
+
+
+@with_config(_STRICT)
+class MassPayoutData(TypedDict):
+    currency: OptionalCurrency
+    platforms: Annotated[
+        list[Annotated[str, PlainValidator(_slug_item)]],
+        BeforeValidator(_slug_array),
+        Field(default_factory=list),
+    ]
+    batch_id: Annotated[Id, Field(alias="batchId")]
+    initiated_by: Annotated[_text(254, required=False), Field(alias="initiatedBy")]
+    scheduled_for: Annotated[OptionalTimestamp, Field(alias="scheduledFor")]
+    total_amount_minor: Annotated[OptionalAmount, Field(alias="totalAmount")]
+    payout_count: Annotated[_whole_number(0, 10_000_000), Field(alias="payoutCount")]
+    note: OptionalReason
+
+
+@dataclass(frozen=True, slots=True)
+class DataSchema:
+    """One event type's ``data``: its ``shape`` (a TypedDict above); the rules on several of
+    its fields at once, ``together(data) -> [(field, message)]`` (``""``: ``data`` itself),
+    checked on the data received whatever the fields' own checks found (pydantic would run a
+    model validator only once every field passed); and ``finish``, the last touches of the
+    cleaned dict."""
+
+    shape: Any
+    together: Callable[[dict], list[tuple[str, str]]] | None = None
+    finish: Callable[[dict], dict] | None = None
+
+
+DATA_SCHEMAS: dict[str, DataSchema] = {
+    **dict.fromkeys(sorted(EARNING_EVENTS), DataSchema(EarningData)),
+    "refund_issued": DataSchema(RefundData, _currency_needed_with("amount", "chargebackFee")),
+    "chargeback_received": DataSchema(
+        ChargebackData, _currency_needed_with("amount", "chargebackFee")
+    ),
+    "subscription_cancelled": DataSchema(CancellationData),
+    "creator_earnings_updated": DataSchema(EarningsUpdatedData, finish=_earnings_updated_finish),
+    "fraud_detected": DataSchema(FraudData, finish=_fraud_finish),
+    "user_created": DataSchema(UserCreatedData, finish=_user_finish),
+    "user_updated": DataSchema(UserUpdatedData, _a_user_field_given, _user_finish),
+    "user_suspended": DataSchema(UserSuspendedData),
+    "security_alert": DataSchema(SecurityAlertData),
+    "platform_config_updated": DataSchema(
+        PlatformConfigData, _a_change_given, _platform_config_finish
+    ),
+    "mass_payout_initiated": DataSchema(MassPayoutData, _currency_needed_with("totalAmount")),
+}
 
 
 # --- the envelope --------------------------------------------------------------------------
 
 
+def _event_type_here(value: str, info: ValidationInfo) -> str:
+    source = info.context["source"]
+    if value not in EVENT_TYPES:
+        raise _refused(f"Unknown event type {value!r}.")
+    if not event_allowed_on(source, value):
+        if source == CENTRAL_SOURCE:
+            raise _refused(f"{value} is a platform event: send it to its platform's URL.")
+        raise _refused(f"{value} is a central event: send it to /webhooks/fanzdash.")
+    return value
+
+
+def _sent_to_source(value: Any, info: ValidationInfo) -> str | None:
+    """A platform event names the platform of its URL; a central event nothing or fanzdash."""
+    source = info.context["source"]
+    if value is None:
+        if source != CENTRAL_SOURCE:
+            raise _refused(REQUIRED)
+        return None
+    if not isinstance(value, str):
+        raise _refused(f"Expected a string, got {_json_type(value)}.")
+    if value != source:
+        raise _refused(f"The event says {value[:50]!r} but was sent to {source!r}.")
+    return value
+
+
+EventId = Annotated[Id, Field(alias="id")]
+SentTo = Annotated[str | None, PlainValidator(_sent_to_source), Field(None, validate_default=True)]
+CreatedAt = Annotated[datetime, PlainValidator(_created_at), Field(alias="created_at")]
+DataT = TypeVar("DataT")
+
+
+@with_config(_STRICT)
+class Event(TypedDict, Generic[DataT]):
+    """The envelope of an event whose type chose ``DataT``, its ``data`` shape. The type is
+    not checked again: ``event_validate`` chose the shape by it (a known type, allowed at the
+    source, once trimmed), as a discriminated union would."""
+
+    event_id: EventId
+    event_type: Annotated[str, Field(alias="event")]
+    platform: SentTo
+    occurred_at: CreatedAt
+    data: DataT
+
+
+@with_config(_STRICT)
+class UntypedEvent(TypedDict):
+    """The envelope of an event whose type chose no shape (unknown, not allowed at the source,
+    or not a string): the type is reported, ``data`` only checked to be an object."""
+
+    event_id: EventId
+    event_type: Annotated[_text(64, _event_type_here), Field(alias="event")]
+    platform: SentTo
+    occurred_at: CreatedAt
+    data: dict
+
+
+# Built once. By the kind of source, the types allowed there: (data schema, envelope validator).
+# The validators are called directly (TypeAdapter.validate_python is a Python call around them,
+# on the hot path).
+_UNTYPED = (None, TypeAdapter(UntypedEvent).validator)
+_PLATFORM_TYPES, _CENTRAL_TYPES = (
+    {
+        name: (schema, TypeAdapter(Event[schema.shape]).validator)
+        for name, schema in DATA_SCHEMAS.items()
+        if EVENT_TYPES[name].scope == scope
+    }
+    for scope in (PLATFORM_SCOPE, CENTRAL_SCOPE)
+)
+_FIGURES_VALIDATOR = TypeAdapter(Figures).validator
+
+# pydantic's own type errors in FanzDash's words ({}: the JSON type received).
+_TYPE_MESSAGES = {
+    "string_type": "Expected a string, got {}.",
+    "int_type": "Expected a whole number, got {}.",
+    "dict_type": "Expected an object, got {}.",
+}
+
+
+def _message(problem: dict) -> str:
+    kind = problem["type"]
+    if kind == "missing":
+        return REQUIRED
+    template = _TYPE_MESSAGES.get(kind)
+    if template is None:
+        return problem["msg"]
+    value = problem["input"]
+    return REQUIRED if value is None else template.format(_json_type(value))
+
+
+def _errors_by_path(error: ValidationError, prefix: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """pydantic's problems as ``{field path: [messages]}``: the location joined with dots
+    (``data.platforms.1``); a refused key of a mapping is reported on the mapping and hides
+    its value's problems."""
+    problems = error.errors(include_url=False, include_context=False)
+    refused_keys = [p["loc"][:-1] for p in problems if p["type"] == "refused_key"]
+    errors: dict[str, list[str]] = {}
+    for problem in problems:
+        loc = problem["loc"]
+        if refused_keys:
+            if problem["type"] == "refused_key":
+                loc = loc[:-2]  # (..., mapping, key, "[key]")
+            elif any(loc[: len(key)] == key for key in refused_keys):
+                continue
+        path = ".".join([*prefix, *map(str, loc)])
+        errors.setdefault(path, []).append(_message(problem))
+    return errors
+
+
+def earnings_figures_clean(earnings: Any, exponent: int | None, *, path: str = "earnings") -> dict:
+    """The seed's earnings shape → minor units: ``{"total": 500000, "thisMonth": …,
+    "platforms": {"boyfanz": …}}`` (only the figures given; at least one). Zero is allowed,
+    negatives are not. Shared by ``creator_earnings_updated`` and ``sync/earnings``; raises
+    ``EventSchemaError`` with paths under ``path``."""
+    try:
+        figures = _FIGURES_VALIDATOR.validate_python(earnings, context={"exponent": exponent})
+    except ValidationError as error:
+        raise EventSchemaError(_errors_by_path(error, (path,))) from None
+    return _figures_given(figures)
+
+
 def event_validate(source: str, payload: Any, *, now: datetime | None = None) -> dict:
-    """Check one event received at ``source`` (a platform slug, or ``"fanzdash"``).
+    """Check one event received at ``source`` (a platform slug, or ``"fanzdash"``); ``now``
+    (default: the clock) bounds ``created_at``.
 
     Returns ``{"event_id", "event_type", "source", "platform", "occurred_at" (aware datetime),
     "transaction_id" ("" if none), "creator_external_id" ("" if none), "data" (cleaned,
     snake_case, amounts as ``*_minor`` ints)}``; raises ``EventSchemaError`` with every
     problem by field path."""
-    c = _Checker()
     if not isinstance(payload, dict):
         raise EventSchemaError({"": [f"Expected a JSON object, got {_json_type(payload)}."]})
-    event_id = c.string(payload, "id", "")
-    event_type = c.string(payload, "event", "", max_length=64)
-    if event_type is not None:
-        if event_type not in EVENT_TYPES:
-            c.add("event", f"Unknown event type {event_type!r}.")
-            event_type = None
-        elif not event_allowed_on(source, event_type):
-            if source == CENTRAL_SOURCE:
-                c.add("event", f"{event_type} is a platform event: send it to its platform's URL.")
-            else:
-                c.add("event", f"{event_type} is a central event: send it to /webhooks/fanzdash.")
-            event_type = None
-    platform = payload.get("platform")
-    central = source == CENTRAL_SOURCE
-    if platform is None:
-        if not central:
-            c.add("platform", "This field is required.")
-    elif not isinstance(platform, str):
-        c.add("platform", f"Expected a string, got {_json_type(platform)}.")
-    elif platform != source:
-        c.add("platform", f"The event says {platform[:50]!r} but was sent to {source!r}.")
-    occurred_at = c.timestamp(payload, "created_at", "")
-    if occurred_at is not None and occurred_at > (now or timezone.now()) + MAX_FUTURE_SKEW:
-        c.add("created_at", "The event is dated in the future.")
-    data = payload.get("data")
-    cleaned_data: dict = {}
-    if data is None:
-        c.add("data", "This field is required.")
-    elif not isinstance(data, dict):
-        c.add("data", f"Expected an object, got {_json_type(data)}.")
-    elif event_type is not None:
-        cleaned_data = _data_for(c, event_type, data)
-    if c.errors:
-        raise EventSchemaError(c.errors)
+    event_type = payload.get("event")
+    event_type = event_type.strip() if isinstance(event_type, str) else ""
+    allowed = _CENTRAL_TYPES if source == CENTRAL_SOURCE else _PLATFORM_TYPES
+    schema, validator = allowed.get(event_type, _UNTYPED)
+    errors: dict[str, list[str]] = {}
+    try:
+        event = validator.validate_python(
+            payload, context={"source": source, "now": now, "exponent": None}
+        )
+    except ValidationError as error:
+        errors = _errors_by_path(error)
+    if schema and schema.together and isinstance(data := payload.get("data"), dict):
+        for field, message in schema.together(data):
+            errors.setdefault(f"data.{field}" if field else "data", []).append(message)
+    if errors:
+        raise EventSchemaError(errors)
+    data = schema.finish(event["data"]) if schema.finish else event["data"]
     return {
-        "event_id": event_id,
+        "event_id": event["event_id"],
         "event_type": event_type,
         "source": source,
-        "platform": None if central else source,
-        "occurred_at": occurred_at,
-        "transaction_id": cleaned_data.get("transaction_id") or "",
-        "creator_external_id": cleaned_data.get("creator_id") or "",
-        "data": cleaned_data,
-    }
-
-
-# --- examples (OpenAPI, docs, the development test endpoint) ----------------------------------
-
-
-def _example(event_id: str, event: str, data: dict, platform: str = "boyfanz") -> dict:
-    return {
-        "id": event_id,
-        "event": event,
-        "platform": platform,
-        "created_at": "2026-11-20T12:00:00Z",
+        "platform": None if source == CENTRAL_SOURCE else source,
+        "occurred_at": event["occurred_at"],
+        "transaction_id": data.get("transaction_id") or "",
+        "creator_external_id": data.get("creator_id") or "",
         "data": data,
     }
-
-
-EVENT_EXAMPLES: dict[str, dict] = {
-    "subscription_created": _example(
-        "evt_sub_0001",
-        "subscription_created",
-        {
-            "transactionId": "tx_sub_0001",
-            "creatorId": "creator456",
-            "userId": "fan_77",
-            "subscriptionId": "sub_991",
-            "amount": "19.99",
-            "currency": "USD",
-        },
-    ),
-    "subscription_renewed": _example(
-        "evt_sub_0002",
-        "subscription_renewed",
-        {
-            "transactionId": "tx_sub_0002",
-            "creatorId": "creator456",
-            "userId": "fan_77",
-            "subscriptionId": "sub_991",
-            "amount": "19.99",
-            "currency": "USD",
-        },
-    ),
-    "tip_sent": _example(
-        "evt_8f14e45f",
-        "tip_sent",
-        {
-            "transactionId": "tx_123",
-            "userId": "fan_77",
-            "creatorId": "creator456",
-            "amount": "19.99",
-            "currency": "USD",
-        },
-    ),
-    "content_purchased": _example(
-        "evt_buy_0001",
-        "content_purchased",
-        {
-            "transactionId": "tx_buy_0001",
-            "creatorId": "creator456",
-            "userId": "fan_78",
-            "contentId": "post_5521",
-            "amount": "7.50",
-            "currency": "EUR",
-        },
-    ),
-    "refund_issued": _example(
-        "evt_ref_0001",
-        "refund_issued",
-        {
-            "transactionId": "tx_123",
-            "creatorId": "creator456",
-            "amount": "5.00",
-            "currency": "USD",
-            "reason": "Partial refund: duplicate tip",
-        },
-    ),
-    "chargeback_received": _example(
-        "evt_cb_0001",
-        "chargeback_received",
-        {
-            "transactionId": "tx_sub_0001",
-            "creatorId": "creator456",
-            "chargebackFee": "15.00",
-            "currency": "USD",
-            "reason": "Cardholder dispute",
-        },
-    ),
-    "subscription_cancelled": _example(
-        "evt_sub_0003",
-        "subscription_cancelled",
-        {
-            "creatorId": "creator456",
-            "userId": "fan_77",
-            "subscriptionId": "sub_991",
-            "reason": "user_request",
-        },
-    ),
-    "creator_earnings_updated": _example(
-        "evt_earn_0001",
-        "creator_earnings_updated",
-        {
-            "creatorId": "creator456",
-            "currency": "USD",
-            "earnings": {
-                "total": "5000.00",
-                "thisMonth": "1200.00",
-                "lastPayout": "4500.00",
-                "pendingPayout": "500.00",
-            },
-        },
-    ),
-    "fraud_detected": _example(
-        "evt_fraud_0001",
-        "fraud_detected",
-        {
-            "creatorId": "creator456",
-            "reason": "Card testing: 40 tips from one card in 2 minutes",
-            "severity": "high",
-            "transactionId": "tx_123",
-            "riskScore": 92,
-        },
-    ),
-    "user_created": _example(
-        "evt_user_0001",
-        "user_created",
-        {
-            "id": "creator456",
-            "platform": "boyfanz",
-            "username": "creator_username",
-            "email": "user@example.com",
-            "role": "creator",
-            "status": "active",
-        },
-        platform=CENTRAL_SOURCE,
-    ),
-    "user_updated": _example(
-        "evt_user_0002",
-        "user_updated",
-        {"id": "creator456", "platform": "boyfanz", "username": "new_username"},
-        platform=CENTRAL_SOURCE,
-    ),
-    "user_suspended": _example(
-        "evt_user_0003",
-        "user_suspended",
-        {"id": "creator456", "platform": "boyfanz", "reason": "Terms of service violation"},
-        platform=CENTRAL_SOURCE,
-    ),
-    "security_alert": _example(
-        "evt_sec_0001",
-        "security_alert",
-        {
-            "alertId": "alert_311",
-            "title": "Credential stuffing against boyfanz login",
-            "severity": "critical",
-            "description": "12,000 failed logins from one ASN in 10 minutes.",
-            "platform": "boyfanz",
-            "sourceIp": "203.0.113.7",
-        },
-        platform=CENTRAL_SOURCE,
-    ),
-    "platform_config_updated": _example(
-        "evt_cfg_0001",
-        "platform_config_updated",
-        {
-            "platform": "boyfanz",
-            "feePercent": "0.00",
-            "holdDays": 7,
-            "status": "active",
-            "outboundUrl": "https://api.boyfanz.com/webhooks/money-dash",
-        },
-        platform=CENTRAL_SOURCE,
-    ),
-    "mass_payout_initiated": _example(
-        "evt_pay_0001",
-        "mass_payout_initiated",
-        {
-            "batchId": "batch_2026_11_20",
-            "initiatedBy": "finance@fanz.network",
-            "scheduledFor": "2026-11-21T09:00:00Z",
-            "currency": "USD",
-            "totalAmount": "125000.00",
-            "payoutCount": 412,
-            "platforms": ["boyfanz", "girlfanz"],
-        },
-        platform=CENTRAL_SOURCE,
-    ),
-}

@@ -8,8 +8,9 @@ import itertools
 import json
 from datetime import UTC, datetime
 
+from apps.integrations.event_examples import EVENT_EXAMPLES
 from apps.integrations.models import CENTRAL_SOURCE, WebhookEvent
-from apps.integrations.schemas import EARNING_EVENTS, EVENT_EXAMPLES, EVENT_TYPES, event_validate
+from apps.integrations.schemas import EARNING_EVENTS, EVENT_TYPES, event_validate
 from apps.platforms.models import Platform
 
 _seq = itertools.count(1)

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from apps.audit.models import SecurityEvent
+from apps.integrations.event_examples import EVENT_EXAMPLES
 from apps.integrations.models import WebhookEvent
-from apps.integrations.schemas import EVENT_EXAMPLES
 from apps.ledger.models import JournalEntry
 
 from .conftest import NETWORK_SECRET, SECRET, encode, sign_fanz, sign_standard

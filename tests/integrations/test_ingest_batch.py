@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from apps.integrations.event_examples import EVENT_EXAMPLES
 from apps.integrations.models import WebhookEvent
-from apps.integrations.schemas import EVENT_EXAMPLES
 from apps.ledger.models import JournalEntry
 
 from .conftest import SECRET

@@ -13,8 +13,8 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from apps.core import signing
+from apps.integrations.event_examples import EVENT_EXAMPLES
 from apps.integrations.models import WebhookEvent
-from apps.integrations.schemas import EVENT_EXAMPLES
 from apps.integrations.signatures import SignatureError, SigningSecret, signature_verify
 
 from .conftest import SECRET, encode

@@ -10,8 +10,8 @@ import pytest
 
 from apps.audit.models import SecurityEvent
 from apps.core.throttling import webhook_quota_hit
+from apps.integrations.event_examples import EVENT_EXAMPLES
 from apps.integrations.models import WebhookEvent
-from apps.integrations.schemas import EVENT_EXAMPLES
 
 from .conftest import SECRET
 
