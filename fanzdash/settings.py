@@ -248,6 +248,9 @@ WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")
 # the previous one stays valid as NETWORK_WEBHOOK_SECRET_PREVIOUS.
 NETWORK_WEBHOOK_SECRET = env.str("NETWORK_WEBHOOK_SECRET", default="") or WEBHOOK_SECRET
 NETWORK_WEBHOOK_SECRET_PREVIOUS = env.str("NETWORK_WEBHOOK_SECRET_PREVIOUS", default="")
+# A platform's request to link an existing account (sync/user) waits this long for the
+# owner's or staff's confirmation; a rejection keeps that platform from asking again as long.
+PLATFORM_LINK_REQUEST_DAYS = env.int("PLATFORM_LINK_REQUEST_DAYS", default=30)
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=256 * 1024)
 WEBHOOK_BATCH_MAX_EVENTS = env.int("WEBHOOK_BATCH_MAX_EVENTS", default=1000)
 WEBHOOK_BATCH_MAX_BODY_BYTES = env.int("WEBHOOK_BATCH_MAX_BODY_BYTES", default=8 * 1024 * 1024)

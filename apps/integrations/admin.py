@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import EarningsReport, MassPayoutRequest, PlatformUser, WebhookEvent
+from .models import (
+    EarningsReport,
+    MassPayoutRequest,
+    PlatformLinkRequest,
+    PlatformUser,
+    WebhookEvent,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -57,3 +63,13 @@ class MassPayoutRequestAdmin(ReadOnlyAdmin):
     list_display = ["id", "webhook_event", "status", "created_at", "handled_at"]
     list_filter = ["status"]
     list_select_related = ["webhook_event"]
+
+
+@admin.register(PlatformLinkRequest)
+class PlatformLinkRequestAdmin(ReadOnlyAdmin):
+    """Decided in the dashboard (staff) or on the creator's own page, never here."""
+
+    list_display = ["external_id", "platform", "email", "creator", "status", "requested_at"]
+    list_filter = ["status", "platform"]
+    search_fields = ["external_id", "email", "username"]
+    list_select_related = ["platform", "creator"]

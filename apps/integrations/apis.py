@@ -130,19 +130,24 @@ class SyncUserApi(APIView):
             # Two syncs of one new user at the same instant: the other one created it.
             result = platform_user_sync(platform=platform, data=serializer.validated_data)
         user = result.platform_user
-        return Response(
-            {
-                "id": user.external_id,
-                "platform": platform.slug,
-                "created": result.created,
-                "role": user.role,
-                "status": user.status,
-                "creatorId": getattr(result.creator, "pk", None),
-                "creatorCreated": result.creator_created,
-                "creatorStatus": getattr(result.creator, "status", None),
-            },
-            status=201 if result.created else 200,
-        )
+        body = {
+            "id": user.external_id,
+            "platform": platform.slug,
+            "created": result.created,
+            "role": user.role,
+            "status": user.status,
+            "creatorId": getattr(result.creator, "pk", None),
+            "creatorCreated": result.creator_created,
+            "creatorStatus": getattr(result.creator, "status", None),
+            "link": result.link,
+        }
+        if result.link_request is not None:
+            # The email belongs to an existing account: nothing of it is shown until its
+            # owner or staff confirm the link.
+            body["linkRequestId"] = result.link_request.pk
+            body["linkExpiresAt"] = result.link_request.expires_at
+            return Response(body, status=202)
+        return Response(body, status=201 if result.created else 200)
 
 
 class SyncEarningsApi(APIView):

@@ -78,13 +78,27 @@ def test_a_second_sync_updates_and_is_idempotent(boyfanz_client):
     assert Creator.objects.count() == 1 and User.objects.filter(role="creator").count() == 1
 
 
-def test_the_same_person_on_another_platform_is_one_creator(boyfanz_client, girlfanz_client):
+def test_the_same_person_on_another_platform_is_one_creator_once_confirmed(
+    boyfanz_client, girlfanz_client
+):
+    from apps.integrations.models import PlatformLinkRequest
+    from apps.integrations.services.links import platform_link_request_confirm
+
     first = sync(boyfanz_client).json()
     second = sync(girlfanz_client, id="gf-77")
-    assert second.status_code == 201, second.content
-    assert second.json()["creatorId"] == first["creatorId"]
-    assert not second.json()["creatorCreated"]
+    # The email is an existing account's: asked, not linked.
+    assert second.status_code == 202, second.content
+    assert second.json()["link"] == "pending_confirmation"
+    assert second.json()["creatorId"] is None
     creator = Creator.objects.get()
+    assert set(creator.platform_accounts.values_list("platform__slug", flat=True)) == {"boyfanz"}
+    platform_link_request_confirm(
+        request=PlatformLinkRequest.objects.get(), actor=creator.user, as_creator=True
+    )
+    again = sync(girlfanz_client, id="gf-77")
+    assert again.status_code == 200, again.content
+    assert again.json()["creatorId"] == first["creatorId"]
+    assert again.json()["link"] == "linked"
     assert set(creator.platform_accounts.values_list("platform__slug", "external_id")) == {
         ("boyfanz", "user123"),
         ("girlfanz", "gf-77"),
@@ -117,14 +131,19 @@ def test_the_platform_events_for_that_id_land_on_that_creator(boyfanz_client):
     )
 
 
-def test_suspended_suspends_the_creator_and_active_does_not_lift_it(boyfanz_client):
+def test_a_platform_status_is_recorded_for_that_platform_only(boyfanz_client):
     sync(boyfanz_client)
     response = sync(boyfanz_client, status="suspended")
-    assert response.json()["creatorStatus"] == "suspended"
-    assert Creator.objects.get().status == "suspended"
-    assert AuditEvent.objects.filter(action="creator.suspended").count() == 1
-    sync(boyfanz_client, status="active")
-    assert Creator.objects.get().status == "suspended"
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["creatorStatus"]) == (
+        "suspended",
+        "active",
+    )
+    assert Creator.objects.get().status == "active"
+    assert PlatformUser.objects.get().status == "suspended"
+    assert not AuditEvent.objects.filter(action="creator.suspended").exists()
+    synced = AuditEvent.objects.filter(action="integrations.platform_user_synced").latest("id")
+    assert (synced.before["status"], synced.after["status"]) == ("active", "suspended")
 
 
 def test_a_fan_is_only_recorded(boyfanz_client):
