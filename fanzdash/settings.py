@@ -266,7 +266,9 @@ WEBHOOK_ENQUEUE_COALESCE_MS = env.int("WEBHOOK_ENQUEUE_COALESCE_MS", default=20)
 WEBHOOK_PROCESS_CHUNK = env.int("WEBHOOK_PROCESS_CHUNK", default=100)
 # A worker tops a small task up with other waiting events to this many (one chunk).
 WEBHOOK_PROCESS_BACKLOG = env.int("WEBHOOK_PROCESS_BACKLOG", default=100)
-# Exported spreadsheets must not carry formulas that came from user-entered names.
+# Exported spreadsheets must not carry formulas that came from user-entered names. In
+# django-import-export 4.4 this only drops one leading "=" ("+", "-", "@", "==" pass): the
+# resources escape every cell themselves (apps.core.csv.CsvSafeExportMixin); this stays on.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # One-time secrets are flashed after a redirect: keep messages server-side, not in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.vary import vary_on_headers
 
+from apps.core.csv import csv_stream
 from apps.core.currencies import currency_exponent
 from apps.core.money import format_minor
 from apps.core.types import HtmxHttpRequest
@@ -517,7 +518,7 @@ def earnings_statement_view(request: HtmxHttpRequest):
         currency=form.cleaned_data["currency"],
     )
     rows = statement_rows(accounts, start=start, end=end, last_day=last_day)
-    response = StreamingHttpResponse(_csv_stream(rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_stream(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="statement-{first_day.isoformat()}-{last_day.isoformat()}.csv"'
     )
