@@ -52,7 +52,7 @@ from .serializers import (
     WebhookEventListSerializer,
 )
 from .services.ingest import source_context
-from .services.reconciliation import earnings_report_record, mismatched_figures
+from .services.reconciliation import earnings_report_record, platform_visible_outcome
 from .services.users import platform_user_sync
 from .webhooks import WebhookAnswer, WebhookRequest, webhook_batch_receive, webhook_receive
 
@@ -193,8 +193,7 @@ class SyncEarningsApi(APIView):
                 "creatorId": report.creator_external_id,
                 "creatorKnown": report.creator_id is not None,
                 "currency": report.currency_id,
-                "status": report.status,
-                "mismatches": mismatched_figures(report.difference),
+                **platform_visible_outcome(report),
             },
             status=201,
         )

@@ -482,8 +482,11 @@ sync_earnings = extend_schema(
         "stored beside the ledger's figures at this moment and the difference: `total`, "
         "`thisMonth`, `lastPayout`, `pendingPayout` against the creator's figures across "
         "the network, `platforms.<slug>` against that platform's total. Any difference "
-        "flags the report (`mismatch`) for finance. The answer names the figures that "
-        "differ, not the ledger's amounts."
+        "flags the report for the network's finance team.\n\n"
+        "The answer says only how your figure about your own money compares "
+        "(`platforms.<your slug>`: `status` `matched` or `mismatch`, `recorded` if you sent "
+        "none); the other figures hold other platforms' money and are listed as `withheld` "
+        "(compared for finance, not answered). Never the ledger's amounts."
     ),
     request=SyncEarningsSerializer,
     responses={201: SyncEarningsResultSerializer, **key_errors()},
@@ -510,7 +513,14 @@ sync_earnings = extend_schema(
                 "creatorKnown": True,
                 "currency": "USD",
                 "status": "mismatch",
-                "mismatches": ["total", "platforms.girlfanz"],
+                "mismatches": ["platforms.boyfanz"],
+                "withheld": [
+                    "total",
+                    "thisMonth",
+                    "lastPayout",
+                    "pendingPayout",
+                    "platforms.girlfanz",
+                ],
             },
             response_only=True,
         ),

@@ -101,9 +101,20 @@ class SyncEarningsResultSerializer(serializers.Serializer):
         help_text="False when no creator has this id on the platform (compared with zero)."
     )
     currency = serializers.CharField()
-    status = serializers.ChoiceField(choices=["matched", "mismatch"])
+    status = serializers.ChoiceField(
+        choices=["matched", "mismatch", "recorded"],
+        help_text="How your figure for your own platform (`platforms.<your slug>`) compares "
+        "with the ledger; `recorded` when you sent none.",
+    )
     mismatches = serializers.ListField(
-        child=serializers.CharField(), help_text="Figures that differ from the ledger."
+        child=serializers.CharField(),
+        help_text="Your own platform's figure, if it differs from the ledger.",
+    )
+    withheld = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Figures you sent that hold other platforms' money (`total`, `thisMonth`, "
+        "`lastPayout`, `pendingPayout`, other platforms' totals): stored and compared for the "
+        "network's finance team, and not answered.",
     )
 
 

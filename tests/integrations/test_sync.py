@@ -8,6 +8,7 @@ from apps.accounts.models import User
 from apps.audit.models import AuditEvent
 from apps.creators.models import Creator, PlatformAccount
 from apps.integrations.models import EarningsReport, PlatformUser
+from apps.integrations.services.reconciliation import mismatched_figures
 from tests.api.keys import key_client, make_key
 
 pytestmark = pytest.mark.django_db
@@ -240,6 +241,7 @@ def test_matching_figures_are_stored_as_matched(boyfanz_client, creator_factory,
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["status"], body["mismatches"], body["creatorKnown"]) == ("matched", [], True)
+    assert body["withheld"] == ["total", "thisMonth", "platforms.girlfanz"]
     stored = EarningsReport.objects.get()
     assert stored.creator == creator
     assert stored.reported["total"] == 2550
@@ -263,15 +265,18 @@ def test_a_mismatch_is_flagged_with_the_difference(boyfanz_client, creator_facto
     )
     body = response.json()
     assert body["status"] == "mismatch"
-    assert set(body["mismatches"]) == {
+    # The platform learns about its own platform's figure only.
+    assert body["mismatches"] == ["platforms.boyfanz"]
+    assert body["withheld"] == ["total", "thisMonth", "lastPayout", "pendingPayout"]
+    stored = EarningsReport.objects.get()
+    assert stored.status == "mismatch"
+    assert set(stored_mismatches := mismatched_figures(stored.difference)) == {
         "total",
         "thisMonth",
         "lastPayout",
         "pendingPayout",
         "platforms.boyfanz",
-    }
-    stored = EarningsReport.objects.get()
-    assert stored.status == "mismatch"
+    }, stored_mismatches
     assert stored.difference["total"] == 500000 - 2000
     assert stored.difference["lastPayout"] == 450000
     assert stored.difference["platforms"]["boyfanz"] == 200000 - 2000
@@ -280,8 +285,40 @@ def test_a_mismatch_is_flagged_with_the_difference(boyfanz_client, creator_facto
 
 def test_an_unknown_creator_is_stored_and_flagged(boyfanz_client):
     body = report(boyfanz_client, "nobody", {"total": "10.00"}).json()
-    assert (body["creatorKnown"], body["status"]) == (False, "mismatch")
-    assert EarningsReport.objects.get().creator is None
+    assert (body["creatorKnown"], body["status"], body["withheld"]) == (
+        False,
+        "recorded",
+        ["total"],
+    )
+    stored = EarningsReport.objects.get()
+    assert (stored.creator, stored.status) == (None, "mismatch")
+    body = report(boyfanz_client, "nobody", {"platforms": {"boyfanz": "10.00"}}).json()
+    assert (body["status"], body["mismatches"]) == ("mismatch", ["platforms.boyfanz"])
+
+
+def test_a_report_tells_nothing_of_other_platforms_money(boyfanz_client, creator_factory, earning):
+    """Security review follow-up: "platforms.girlfanz": 0 must not reveal whether the creator
+    earns on GirlFanz, nor a guessed network total whether it is right."""
+    busy = creator_factory(platforms=("boyfanz", "girlfanz"))
+    quiet = creator_factory(platforms=("boyfanz", "girlfanz"))
+    earning(busy, platform="girlfanz", gross="5.50")
+    probe = {"total": "5.50", "pendingPayout": "0", "platforms": {"girlfanz": "0"}}
+    answers = []
+    for creator in (busy, quiet):
+        body = report(boyfanz_client, f"boyfanz-{creator.pk}", probe).json()
+        answers.append({name: body[name] for name in ("status", "mismatches", "withheld")})
+    assert (
+        answers[0]
+        == answers[1]
+        == {
+            "status": "recorded",
+            "mismatches": [],
+            "withheld": ["total", "pendingPayout", "platforms.girlfanz"],
+        }
+    )
+    # Finance sees it all.
+    statuses = sorted(EarningsReport.objects.values_list("status", flat=True))
+    assert statuses == ["mismatch", "mismatch"]
 
 
 def test_a_report_for_a_creator_known_only_elsewhere_does_not_match_them(

@@ -36,7 +36,10 @@ from apps.integrations.selectors import (
     creator_for_platform_account,
     earning_for_transaction,
 )
-from apps.integrations.services.reconciliation import earnings_report_record
+from apps.integrations.services.reconciliation import (
+    earnings_report_record,
+    platform_visible_outcome,
+)
 from apps.integrations.services.users import platform_user_sync
 from apps.ledger.models import EARNING_KINDS, EntryKind, JournalEntry, Posting
 from apps.ledger.services import (
@@ -366,7 +369,10 @@ def handle_subscription_cancelled(event: WebhookEvent, cleaned: dict) -> Outcome
 
 
 def handle_creator_earnings_updated(event: WebhookEvent, cleaned: dict) -> Outcome:
-    """The platform's own figures, stored and compared with the ledger (mismatch flagged)."""
+    """The platform's own figures, stored and compared with the ledger (mismatch flagged).
+    The result, which the platform reads back at /api/v1/webhook-events/, says only what
+    ``platform_visible_outcome`` allows (never the ledger's figures or the difference: staff
+    read those on the report)."""
 
     data = cleaned["data"]
     report = earnings_report_record(
@@ -376,13 +382,7 @@ def handle_creator_earnings_updated(event: WebhookEvent, cleaned: dict) -> Outco
         currency=data["currency"],
         webhook_event=event,
     )
-    return _processed(
-        {
-            "earnings_report_id": report.pk,
-            "status": report.status,
-            "difference": report.difference,
-        }
-    )
+    return _processed({"earnings_report_id": report.pk, **platform_visible_outcome(report)})
 
 
 def handle_fraud_detected(event: WebhookEvent, cleaned: dict) -> Outcome:
