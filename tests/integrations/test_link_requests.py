@@ -195,6 +195,15 @@ def test_a_platform_status_never_suspends_its_own_creator_network_wide(boyfanz_c
     assert not OutboundEvent.objects.filter(event_type="creator.suspended").exists()
 
 
+def test_a_creator_the_platform_already_has_under_another_id_is_refused(boyfanz_client):
+    sync(boyfanz_client, id="bf-1", email="mine@example.test")
+    response = sync(boyfanz_client, id="bf-2", email="mine@example.test")
+    assert response.status_code == 422
+    assert response.json()["error"] == "platform_account_exists"
+    assert not PlatformLinkRequest.objects.exists()
+    assert not PlatformUser.objects.filter(external_id="bf-2").exists()
+
+
 # --- staff confirm or reject -----------------------------------------------------------------
 
 

@@ -124,6 +124,13 @@ def _creator_for(*, platform, external_id: str, email: str, username: str, actor
             "This email address belongs to a FanzDash user who is not a creator.",
             status_code=409,
         )
+    creator = getattr(user, "creator", None)
+    if creator is not None and creator.platform_accounts.filter(platform=platform).exists():
+        # Already yours, under another id: the same refusal as before (nothing new learnt).
+        raise ApplicationError(
+            "platform_account_exists",
+            f"This creator already has another id on {platform.slug}.",
+        )
     # An existing account: knowing its email is no proof, so ask its owner (or staff).
     request = platform_link_request_open(
         platform=platform,
