@@ -287,6 +287,9 @@ WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")
 # the previous one stays valid as NETWORK_WEBHOOK_SECRET_PREVIOUS.
 NETWORK_WEBHOOK_SECRET = env.str("NETWORK_WEBHOOK_SECRET", default="") or WEBHOOK_SECRET
 NETWORK_WEBHOOK_SECRET_PREVIOUS = env.str("NETWORK_WEBHOOK_SECRET_PREVIOUS", default="")
+# A platform's request to link an existing account (sync/user) waits this long for the
+# owner's or staff's confirmation; a rejection keeps that platform from asking again as long.
+PLATFORM_LINK_REQUEST_DAYS = env.int("PLATFORM_LINK_REQUEST_DAYS", default=30)
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=256 * 1024)
 WEBHOOK_BATCH_MAX_EVENTS = env.int("WEBHOOK_BATCH_MAX_EVENTS", default=1000)
 WEBHOOK_BATCH_MAX_BODY_BYTES = env.int("WEBHOOK_BATCH_MAX_BODY_BYTES", default=8 * 1024 * 1024)
@@ -302,7 +305,9 @@ WEBHOOK_ENQUEUE_COALESCE_MS = env.int("WEBHOOK_ENQUEUE_COALESCE_MS", default=20)
 WEBHOOK_PROCESS_CHUNK = env.int("WEBHOOK_PROCESS_CHUNK", default=100)
 # A worker tops a small task up with other waiting events to this many (one chunk).
 WEBHOOK_PROCESS_BACKLOG = env.int("WEBHOOK_PROCESS_BACKLOG", default=100)
-# Exported spreadsheets must not carry formulas that came from user-entered names.
+# Exported spreadsheets must not carry formulas that came from user-entered names. In
+# django-import-export 4.4 this only drops one leading "=" ("+", "-", "@", "==" pass): the
+# resources escape every cell themselves (apps.core.csv.CsvSafeExportMixin); this stays on.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # One-time secrets are flashed after a redirect: keep messages server-side, not in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

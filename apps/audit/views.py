@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 import json
 
 from django.contrib.auth.decorators import login_required, permission_required
@@ -10,6 +9,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.vary import vary_on_headers
 
+from apps.core.csv import csv_writer
 from apps.core.types import HtmxHttpRequest
 
 from .filters import AuditEventFilter
@@ -57,7 +57,7 @@ class _Echo:
 def audit_event_export_view(request: HtmxHttpRequest):
     """The filtered audit log as CSV, streamed (for auditors and regulators)."""
     event_filter = AuditEventFilter(request.GET or None, queryset=audit_event_list())
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
     header = [
         "id",
         "occurred_at",

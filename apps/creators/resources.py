@@ -18,6 +18,7 @@ from django.db import transaction
 from import_export import fields, resources, widgets
 
 from apps.accounts.models import User
+from apps.core.csv import CsvSafeExportMixin, csv_unescape
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
 from apps.platforms.models import Platform
@@ -34,7 +35,8 @@ IMPORT_REASON = "Imported from a spreadsheet"
 
 
 def _text(value) -> str:
-    return "" if value is None else str(value).strip()
+    # A cell our export escaped against formulas ('=...) reads back as it was.
+    return "" if value is None else csv_unescape(str(value).strip())
 
 
 def parse_platforms(value) -> list[tuple[str, str]]:
@@ -57,7 +59,7 @@ def _error_text(error: ApplicationError) -> str:
     return str(error.detail)
 
 
-class CreatorResource(resources.ModelResource):
+class CreatorResource(CsvSafeExportMixin, resources.ModelResource):
     id = fields.Field(attribute="id", column_name="id", widget=widgets.IntegerWidget())
     email = fields.Field(attribute="user__email", column_name="email", readonly=True)
     default_currency = fields.Field(attribute="default_currency_id", column_name="default_currency")

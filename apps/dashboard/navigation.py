@@ -21,6 +21,12 @@ STAFF_NAV = [
     NavItem("Webhook events", "integrations:events", "inbox", "integrations.view_webhooks"),
     NavItem("Outbound webhooks", "outbound:deliveries", "send", "integrations.view_webhooks"),
     NavItem("Payout holds", "integrations:payout_holds", "pause-circle", "creators.view_creator"),
+    NavItem(
+        "Link requests",
+        "integrations:link_requests",
+        "link-45deg",
+        "integrations.decide_platformlinkrequest",
+    ),
     NavItem("System health", "dashboard:health", "heart-pulse", "accounts.view_system_health"),
     NavItem("Ledger", "ledger:accounts", "journal-bookmark", "ledger.view_ledger", "finance"),
     NavItem("Trial balance", "ledger:trial_balance", "calculator", "ledger.view_ledger", "finance"),
@@ -61,4 +67,5 @@ CREATOR_NAV = [
     NavItem("My earnings", "earnings:home", "cash-coin"),
     NavItem("My payouts", "payouts:me", "bank"),
     NavItem("My account", "dashboard:creator_home", "person-badge"),
+    NavItem("Platform links", "integrations:my_link_requests", "link-45deg"),
 ]

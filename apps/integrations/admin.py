@@ -7,7 +7,7 @@ from django.contrib import admin
 
 from apps.core.admin import ReadOnlyAdminMixin
 
-from .models import EarningsReport, PlatformUser, WebhookEvent
+from .models import EarningsReport, PlatformLinkRequest, PlatformUser, WebhookEvent
 
 
 class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -45,3 +45,13 @@ class EarningsReportAdmin(ReadOnlyAdmin):
     list_filter = ["status", "platform", "currency"]
     search_fields = ["creator_external_id"]
     list_select_related = ["platform", "creator", "currency"]
+
+
+@admin.register(PlatformLinkRequest)
+class PlatformLinkRequestAdmin(ReadOnlyAdmin):
+    """Decided in the dashboard (staff) or on the creator's own page, never here."""
+
+    list_display = ["external_id", "platform", "email", "creator", "status", "requested_at"]
+    list_filter = ["status", "platform"]
+    search_fields = ["external_id", "email", "username"]
+    list_select_related = ["platform", "creator"]

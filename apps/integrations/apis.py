@@ -53,7 +53,7 @@ from .serializers import (
     WebhookEventListSerializer,
 )
 from .services.ingest import source_context
-from .services.reconciliation import earnings_report_record, mismatched_figures
+from .services.reconciliation import earnings_report_record, platform_visible_outcome
 from .services.users import platform_user_sync
 from .webhooks import WebhookAnswer, WebhookRequest, webhook_batch_receive, webhook_receive
 
@@ -131,19 +131,24 @@ class SyncUserApi(APIView):
             # Two syncs of one new user at the same instant: the other one created it.
             result = platform_user_sync(platform=platform, data=serializer.validated_data)
         user = result.platform_user
-        return Response(
-            {
-                "id": user.external_id,
-                "platform": platform.slug,
-                "created": result.created,
-                "role": user.role,
-                "status": user.status,
-                "creatorId": getattr(result.creator, "pk", None),
-                "creatorCreated": result.creator_created,
-                "creatorStatus": getattr(result.creator, "status", None),
-            },
-            status=201 if result.created else 200,
-        )
+        body = {
+            "id": user.external_id,
+            "platform": platform.slug,
+            "created": result.created,
+            "role": user.role,
+            "status": user.status,
+            "creatorId": getattr(result.creator, "pk", None),
+            "creatorCreated": result.creator_created,
+            "creatorStatus": getattr(result.creator, "status", None),
+            "link": result.link,
+        }
+        if result.link_request is not None:
+            # The email belongs to an existing account: nothing of it is shown until its
+            # owner or staff confirm the link.
+            body["linkRequestId"] = result.link_request.pk
+            body["linkExpiresAt"] = result.link_request.expires_at
+            return Response(body, status=202)
+        return Response(body, status=201 if result.created else 200)
 
 
 class SyncEarningsApi(APIView):
@@ -189,8 +194,7 @@ class SyncEarningsApi(APIView):
                 "creatorId": report.creator_external_id,
                 "creatorKnown": report.creator_id is not None,
                 "currency": report.currency_id,
-                "status": report.status,
-                "mismatches": mismatched_figures(report.difference),
+                **platform_visible_outcome(report),
             },
             status=201,
         )

@@ -136,6 +136,81 @@ class PlatformUser(models.Model):
         return f"{self.platform.slug}:{self.external_id}"
 
 
+class PlatformLinkRequest(models.Model):
+    """A platform's request to link its user (``external_id``) to a FanzDash account that
+    already exists, found by the email the platform sent. Until the request is confirmed no
+    PlatformAccount exists, so the platform sees nothing of that creator and its events for
+    ``external_id`` wait. Only proof links: the account's owner (signed in, on their own page)
+    or staff (``integrations.decide_platformlinkrequest``) confirm or reject it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for confirmation"
+        CONFIRMED = "confirmed", "Confirmed: linked"
+        REJECTED = "rejected", "Rejected"
+        EXPIRED = "expired", "Expired"
+        WITHDRAWN = "withdrawn", "Withdrawn (the platform synced another email)"
+
+    class DecidedAs(models.TextChoices):
+        CREATOR = "creator", "The creator"
+        STAFF = "staff", "Staff"
+
+    platform = models.ForeignKey(
+        "platforms.Platform", on_delete=models.PROTECT, related_name="link_requests"
+    )
+    external_id = models.CharField(max_length=100)
+    username = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(help_text="As the platform sent it.")
+    # The account the email belongs to; its creator profile, if it had one when asked.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="platform_link_requests"
+    )
+    creator = models.ForeignKey(
+        "creators.Creator",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="platform_link_requests",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_as = models.CharField(max_length=10, choices=DecidedAs.choices, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        permissions = [
+            (
+                "decide_platformlinkrequest",
+                "Can confirm or reject a platform's request to link an existing creator",
+            )
+        ]
+        constraints = [
+            # One open question per platform user, and per platform and person.
+            models.UniqueConstraint(
+                fields=["platform", "external_id"],
+                condition=models.Q(status="pending"),
+                name="link_request_pending_external_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["platform", "user"],
+                condition=models.Q(status="pending"),
+                name="link_request_pending_user_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-requested_at"], name="link_request_status_idx"),
+            models.Index(fields=["user", "status"], name="link_request_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform.slug}:{self.external_id} → {self.email} ({self.status})"
+
+
 class EarningsReport(models.Model):
     """A platform's own figures for one creator (``sync/earnings`` or
     ``creator_earnings_updated``), kept beside what the ledger says, with the difference."""

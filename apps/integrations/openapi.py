@@ -393,20 +393,35 @@ sync_user = extend_schema(
     tags=TAGS,
     summary="Create or update a platform's user",
     description=(
-        "Upserts the user by the platform's `id`. For role `creator` FanzDash creates the "
-        "creator (and a user for the email, unless one exists) or updates it, and links it "
-        "to the platform with `id` as the external id: the platform's events with "
-        "`creatorId` = `id` land on that creator. `status` `suspended`/`banned` suspends "
-        "the creator; `active` never lifts a suspension. An email of a staff account is "
-        "refused (409 `email_is_staff`)."
+        "Upserts the user by the platform's `id`. For role `creator`: a creator already "
+        "linked to your `id` is updated; an email nobody has makes a new creator (and a "
+        "FanzDash login), linked to your platform with `id` as the external id, so your "
+        "events with `creatorId` = `id` land on them (201/200, `link` `linked`).\n\n"
+        "An email that belongs to an **existing** FanzDash account not yet linked to your "
+        "platform is not linked on your word: FanzDash records a link request and answers "
+        "**202** with `link` `pending_confirmation`, `creatorId` null, `linkRequestId` and "
+        "`linkExpiresAt`. The link is made when the account's owner confirms it on their "
+        "own page, or the network's staff do; until then you see nothing of that creator "
+        "(404 on `/api/v1/creators/...`) and your events for `id` wait. Sync again to learn "
+        "the outcome (`linked` once confirmed; 409 `link_rejected` if declined).\n\n"
+        "`status` is your platform's status of the user and is only recorded: it never "
+        "changes the creator's network-wide status (`creatorStatus`), which only the "
+        "network's staff (or the central `user_suspended` event) change. An email of a staff "
+        "account is refused (409 `email_is_staff`)."
     ),
     request=SyncUserSerializer,
     responses={
         200: SyncUserResultSerializer,
         201: SyncUserResultSerializer,
+        202: OpenApiResponse(
+            SyncUserResultSerializer,
+            description="The email belongs to an existing account: link pending confirmation.",
+        ),
         409: OpenApiResponse(
             ApiErrorSerializer,
-            description="`email_is_staff`, `email_taken`, `external_id_taken`.",
+            description="`email_is_staff`, `email_taken`, `external_id_taken`, "
+            "`link_request_pending` (the email waits for confirmation under another of your "
+            "ids), `link_rejected` (its owner or staff declined the link recently).",
         ),
         **key_errors(),
     },
@@ -433,8 +448,28 @@ sync_user = extend_schema(
                 "creatorId": 42,
                 "creatorCreated": True,
                 "creatorStatus": "active",
+                "link": "linked",
             },
             response_only=True,
+            status_codes=["201"],
+        ),
+        OpenApiExample(
+            "Existing account: pending confirmation",
+            value={
+                "id": "user123",
+                "platform": "boyfanz",
+                "created": True,
+                "role": "creator",
+                "status": "active",
+                "creatorId": None,
+                "creatorCreated": False,
+                "creatorStatus": None,
+                "link": "pending_confirmation",
+                "linkRequestId": 7,
+                "linkExpiresAt": "2026-12-20T12:00:00Z",
+            },
+            response_only=True,
+            status_codes=["202"],
         ),
     ],
 )
@@ -448,8 +483,11 @@ sync_earnings = extend_schema(
         "stored beside the ledger's figures at this moment and the difference: `total`, "
         "`thisMonth`, `lastPayout`, `pendingPayout` against the creator's figures across "
         "the network, `platforms.<slug>` against that platform's total. Any difference "
-        "flags the report (`mismatch`) for finance. The answer names the figures that "
-        "differ, not the ledger's amounts."
+        "flags the report for the network's finance team.\n\n"
+        "The answer says only how your figure about your own money compares "
+        "(`platforms.<your slug>`: `status` `matched` or `mismatch`, `recorded` if you sent "
+        "none); the other figures hold other platforms' money and are listed as `withheld` "
+        "(compared for finance, not answered). Never the ledger's amounts."
     ),
     request=SyncEarningsSerializer,
     responses={201: SyncEarningsResultSerializer, **key_errors()},
@@ -476,7 +514,14 @@ sync_earnings = extend_schema(
                 "creatorKnown": True,
                 "currency": "USD",
                 "status": "mismatch",
-                "mismatches": ["total", "platforms.girlfanz"],
+                "mismatches": ["platforms.boyfanz"],
+                "withheld": [
+                    "total",
+                    "thisMonth",
+                    "lastPayout",
+                    "pendingPayout",
+                    "platforms.girlfanz",
+                ],
             },
             response_only=True,
         ),

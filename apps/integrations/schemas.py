@@ -126,9 +126,16 @@ EVENT_TYPES: dict[str, EventType] = {
             "user_created",
             CENTRAL_SCOPE,
             "A user registered somewhere in the network.",
-            "None: the user (and for creators, the creator and platform account) is synced.",
+            "None: the user (and for creators, the creator and platform account) is synced "
+            "as by sync/user: an existing account is linked only once confirmed, and `status` "
+            "is recorded for that platform only.",
         ),
-        EventType("user_updated", CENTRAL_SCOPE, "A user's profile changed.", "None (synced)."),
+        EventType(
+            "user_updated",
+            CENTRAL_SCOPE,
+            "A user's profile changed.",
+            "None (synced as by sync/user).",
+        ),
         EventType(
             "user_suspended",
             CENTRAL_SCOPE,

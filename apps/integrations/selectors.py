@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from apps.audit.models import SecurityEvent
 from apps.creators.models import Creator, PayoutHold, PlatformAccount
@@ -11,7 +12,7 @@ from apps.ledger.models import EARNING_KINDS, Posting
 from apps.ledger.services import PLATFORM_TRANSACTION
 from apps.platforms.models import Platform
 
-from .models import CENTRAL_SOURCE, EarningsReport, WebhookEvent
+from .models import CENTRAL_SOURCE, EarningsReport, PlatformLinkRequest, WebhookEvent
 
 # Header names whose values never reach a screen (also masked at ingestion; this is a second
 # line for anything stored before that, or added later).
@@ -102,6 +103,50 @@ def payout_hold_list() -> QuerySet[PayoutHold]:
     return PayoutHold.objects.select_related(
         "creator", "platform", "placed_by", "released_by"
     ).order_by(F("released_at").desc(nulls_first=True), "-placed_at", "-id")
+
+
+LINK_REQUEST_FILTERS = ("pending", "confirmed", "rejected", "expired", "withdrawn", "all")
+
+
+def platform_link_request_list(status: str = "pending") -> QuerySet[PlatformLinkRequest]:
+    """Link requests for the staff screen, oldest open question first for ``pending``,
+    newest first otherwise. A pending request past its expiry counts as expired (it is marked
+    so when the platform syncs again)."""
+    requests = PlatformLinkRequest.objects.select_related(
+        "platform", "user", "creator", "decided_by"
+    )
+    now = timezone.now()
+    open_now = Q(status=PlatformLinkRequest.Status.PENDING, expires_at__gt=now)
+    if status == "pending":
+        return requests.filter(open_now).order_by("requested_at", "id")
+    if status == "expired":
+        requests = requests.filter(
+            Q(status=PlatformLinkRequest.Status.EXPIRED)
+            | Q(status=PlatformLinkRequest.Status.PENDING, expires_at__lte=now)
+        )
+    elif status in PlatformLinkRequest.Status.values:
+        requests = requests.filter(status=status)
+    return requests.order_by("-requested_at", "-id")
+
+
+def platform_link_requests_open_for(user) -> list[PlatformLinkRequest]:
+    """The requests waiting for ``user``'s own answer (their account, not expired)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        PlatformLinkRequest.objects.filter(
+            user=user, status=PlatformLinkRequest.Status.PENDING, expires_at__gt=timezone.now()
+        )
+        .select_related("platform")
+        .order_by("requested_at", "id")[:50]
+    )
+
+
+def platform_link_request_get_for(user, pk: int) -> PlatformLinkRequest:
+    """One of ``user``'s own requests, or 404 (another person's request does not exist)."""
+    return get_object_or_404(
+        PlatformLinkRequest.objects.select_related("platform"), pk=pk, user_id=user.pk
+    )
 
 
 def webhook_event_queryset_for(principal) -> QuerySet[WebhookEvent]:

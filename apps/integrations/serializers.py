@@ -29,8 +29,8 @@ class SyncUserSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=USER_STATUSES,
         required=False,
-        help_text="`suspended` or `banned` suspends the creator; `active` does not lift a "
-        "suspension (staff do).",
+        help_text="Your platform's status of the user, recorded as such: it never changes the "
+        "creator's network-wide status (only the network's staff suspend a creator).",
     )
 
     def validate_role(self, value: str) -> str:
@@ -47,7 +47,26 @@ class SyncUserResultSerializer(serializers.Serializer):
         allow_null=True, help_text="FanzDash's creator id, for role creator."
     )
     creatorCreated = serializers.BooleanField()
-    creatorStatus = serializers.CharField(allow_null=True)
+    creatorStatus = serializers.CharField(
+        allow_null=True,
+        help_text="The creator's network-wide status (set by the network's staff only).",
+    )
+    link = serializers.ChoiceField(
+        choices=["linked", "pending_confirmation"],
+        allow_null=True,
+        help_text="`linked`: the creator is yours (`creatorId`), your events for `id` land on "
+        "them. `pending_confirmation` (answer 202): the email belongs to an existing FanzDash "
+        "account, which is linked only when its owner or the network's staff confirm; until "
+        "then `creatorId` is null and events for `id` wait. null: not a creator.",
+    )
+    linkRequestId = serializers.IntegerField(
+        required=False, help_text="With `pending_confirmation`: the link request's id."
+    )
+    linkExpiresAt = serializers.DateTimeField(
+        required=False,
+        help_text="With `pending_confirmation`: unconfirmed by then, the request expires (sync "
+        "again to ask anew).",
+    )
 
 
 # --- sync/earnings -----------------------------------------------------------------------------
@@ -82,9 +101,20 @@ class SyncEarningsResultSerializer(serializers.Serializer):
         help_text="False when no creator has this id on the platform (compared with zero)."
     )
     currency = serializers.CharField()
-    status = serializers.ChoiceField(choices=["matched", "mismatch"])
+    status = serializers.ChoiceField(
+        choices=["matched", "mismatch", "recorded"],
+        help_text="How your figure for your own platform (`platforms.<your slug>`) compares "
+        "with the ledger; `recorded` when you sent none.",
+    )
     mismatches = serializers.ListField(
-        child=serializers.CharField(), help_text="Figures that differ from the ledger."
+        child=serializers.CharField(),
+        help_text="Your own platform's figure, if it differs from the ledger.",
+    )
+    withheld = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Figures you sent that hold other platforms' money (`total`, `thisMonth`, "
+        "`lastPayout`, `pendingPayout`, other platforms' totals): stored and compared for the "
+        "network's finance team, and not answered.",
     )
 
 

@@ -1,4 +1,5 @@
-"""Staff pages of the integrations (mounted at /integrations/)."""
+"""Pages of the integrations (mounted at /integrations/): staff screens, and the signed-in
+creator's own link requests under me/."""
 
 from django.urls import path
 
@@ -25,5 +26,18 @@ urlpatterns = [
     path("payout-holds/", views.payout_hold_list_view, name="payout_holds"),
     path(
         "payout-holds/<int:pk>/release/", views.payout_hold_release_view, name="payout_hold_release"
+    ),
+    path("link-requests/", views.link_request_list_view, name="link_requests"),
+    path(
+        "link-requests/<int:pk>/<slug:decision>/",
+        views.link_request_decide_view,
+        name="link_request_decide",
+    ),
+    # the signed-in creator's own requests
+    path("me/link-requests/", views.my_link_request_list_view, name="my_link_requests"),
+    path(
+        "me/link-requests/<int:pk>/<slug:decision>/",
+        views.my_link_request_decide_view,
+        name="my_link_request_decide",
     ),
 ]

@@ -1,5 +1,7 @@
 """Staff screens of the integrations: webhook events (list, detail, replay), earnings reports
-(mismatches first, resolve), security events (acknowledge) and payout holds (release).
+(mismatches first, resolve), security events (acknowledge), payout holds (release) and
+platforms' requests to link an existing creator (confirm, reject); and the creator's own page
+of those requests (/integrations/me/link-requests/: confirm or reject, their own only).
 
 Thin views: a filter and a selector to read, a service to write; lists are paginated in the
 database and htmx asks for the ``#results`` fragment of the same view."""
@@ -11,6 +13,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -21,16 +24,21 @@ from apps.core.types import HtmxHttpRequest
 from apps.creators.services import payout_hold_release
 
 from .filters import EarningsReportFilter, PayoutHoldFilter, SecurityEventFilter, WebhookEventFilter
-from .forms import ReviewNoteForm
+from .forms import LinkDecisionForm, ReviewNoteForm
 from .models import WebhookEvent
 from .selectors import (
+    LINK_REQUEST_FILTERS,
     earnings_report_list,
     headers_masked,
     payout_hold_list,
+    platform_link_request_get_for,
+    platform_link_request_list,
+    platform_link_requests_open_for,
     security_event_list,
     webhook_event_get,
     webhook_event_list,
 )
+from .services.links import platform_link_request_confirm, platform_link_request_reject
 from .services.processing import webhook_event_replay
 from .services.reviews import earnings_report_resolve, security_event_acknowledge
 
@@ -253,3 +261,79 @@ def payout_hold_release_view(request: HtmxHttpRequest, pk: int):
         missing_note="Say why the hold is released: the note is kept in the audit log.",
         done=f"Hold on {hold.creator} released.",
     )
+
+
+# --- platform link requests ------------------------------------------------------------------
+
+LINK_DECISIONS = {"confirm": platform_link_request_confirm, "reject": platform_link_request_reject}
+
+
+def _link_decide(request: HtmxHttpRequest, link_request, decision: str, *, as_creator: bool):
+    """Confirm or reject (the service checks who may); a refusal is shown, not raised."""
+    action = LINK_DECISIONS.get(decision)
+    if action is None:
+        raise Http404("No such decision.")
+    form = LinkDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The note is at most 2000 characters.")
+        return
+    try:
+        action(
+            request=link_request,
+            actor=request.user,
+            as_creator=as_creator,
+            note=form.cleaned_data["note"],
+        )
+    except ApplicationError as error:
+        messages.error(request, error.detail)
+    else:
+        done = "linked to your account" if as_creator else "linked"
+        if decision == "reject":
+            done = "declined"
+        messages.success(
+            request, f"{link_request.platform.name} user {link_request.external_id}: {done}."
+        )
+
+
+@login_required
+@permission_required("integrations.decide_platformlinkrequest", raise_exception=True)
+@vary_on_headers("HX-Request")
+def link_request_list_view(request: HtmxHttpRequest):
+    status = request.GET.get("status") or "pending"
+    if status not in LINK_REQUEST_FILTERS:
+        status = "pending"
+    page = Paginator(platform_link_request_list(status), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        _template(request, "integrations/link_request_list.html"),
+        {"page": page, "status": status, "statuses": LINK_REQUEST_FILTERS},
+    )
+
+
+@require_POST
+@login_required
+@permission_required("integrations.decide_platformlinkrequest", raise_exception=True)
+def link_request_decide_view(request: HtmxHttpRequest, pk: int, decision: str):
+    link_request = get_object_or_404(platform_link_request_list("all"), pk=pk)
+    _link_decide(request, link_request, decision, as_creator=False)
+    return redirect("integrations:link_requests")
+
+
+@login_required
+def my_link_request_list_view(request: HtmxHttpRequest):
+    """The signed-in user's own pending requests: "BoyFanz asks to link your account"."""
+    return render(
+        request,
+        "integrations/my_link_requests.html",
+        {"link_requests": platform_link_requests_open_for(request.user)},
+    )
+
+
+@require_POST
+@login_required
+def my_link_request_decide_view(request: HtmxHttpRequest, pk: int, decision: str):
+    link_request = platform_link_request_get_for(request.user, pk)
+    _link_decide(request, link_request, decision, as_creator=True)
+    return redirect("integrations:my_link_requests")

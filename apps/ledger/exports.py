@@ -7,7 +7,6 @@ never a float. Dates in exports are UTC.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,6 +14,7 @@ from typing import TextIO
 
 from django.utils import timezone
 
+from apps.core.csv import csv_writer
 from apps.core.money import format_minor
 
 from .models import AccountKind
@@ -229,7 +229,7 @@ LEDGER_CSV_HEADER = ["entry_id", "occurred_at", "kind", "account", "currency", "
 
 def ledger_export_csv(out: TextIO, *, as_of: datetime | None = None) -> int:
     """One row per posting; returns the number of rows written (without the header)."""
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(LEDGER_CSV_HEADER)
     exponents = currency_exponents(ledger_currencies_in_use())
     count = 0
@@ -308,7 +308,7 @@ def statement_csv_rows(statement: Statement, currency: str, exponent: int) -> It
 
 
 def statement_csv_write(out: TextIO, rows: Iterable[list]) -> None:
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(STATEMENT_CSV_HEADER)
     writer.writerows(rows)
 

@@ -4,7 +4,6 @@ reversal) goes through ``entry_reverse`` and is audited in the same transaction.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 
@@ -17,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from apps.core.csv import csv_writer
 from apps.core.exceptions import ApplicationError
 from apps.core.money import format_minor
 from apps.core.types import HtmxHttpRequest
@@ -341,6 +341,6 @@ def statement_view(request: HtmxHttpRequest, creator_pk: int):
         )
     elif request.GET.get("format") == "csv":
         response = HttpResponse(status=400, content_type="text/csv")
-        csv.writer(response).writerow(["error", "; ".join(form.non_field_errors()) or "invalid"])
+        csv_writer(response).writerow(["error", "; ".join(form.non_field_errors()) or "invalid"])
         return response
     return render(request, _fragment(request, "ledger/statement.html"), context)

@@ -5,8 +5,9 @@ for staff and platform API keys, and the sandbox processor's signed callback (ap
 Access: batches need ``payouts.view_payoutbatch`` (super admin, finance, compliance);
 payouts need ``payouts.view_payout`` (those and support). A platform API key reads only
 ``/creators/{id}/payouts/`` and ``/{id}/`` for creators with an account on its platform,
-and of each payout only the items taken from its own platform (``items``); the processor
-trail (``events``) is for staff.
+and of each payout only its own platform's money: the items taken from its platform
+(``items``), ``amount`` = their sum, ``fee`` null (see ``selectors.payouts.payout_queryset_for``);
+the processor trail (``events``) is for staff.
 """
 
 from __future__ import annotations
@@ -234,7 +235,9 @@ class PayoutDetailApi(GenericAPIView):
         operation_id="payouts_detail",
         summary="One payout, with its processor trail",
         description="A platform API key gets 404 for a payout with nothing from its platform, "
-        "sees only its own platform's items, and no trail.",
+        "sees only its own platform's items, `amount` = their sum (what came from its "
+        "platform, not the whole transfer), `fee` null (the processor's fee is charged on "
+        "the whole transfer, not per platform), and no trail.",
         parameters=[ID],
         responses={200: PayoutDetailSerializer, **error_responses(401, 403, 404, 429)},
         examples=[
@@ -242,7 +245,18 @@ class PayoutDetailApi(GenericAPIView):
                 "A failed payout",
                 value={**PAYOUT_EXAMPLE, "events": [EVENT_EXAMPLE]},
                 response_only=True,
-            )
+            ),
+            OpenApiExample(
+                "As a platform API key (boyfanz), of a payout from two platforms",
+                value={
+                    **PAYOUT_EXAMPLE,
+                    "amount": "30.00",
+                    "fee": None,
+                    "items": [{"platform": "boyfanz", "amount": "30.00"}],
+                    "events": [],
+                },
+                response_only=True,
+            ),
         ],
     )
     def get(self, request, pk: int):
@@ -269,8 +283,8 @@ class CreatorPayoutListApi(ListAPIView):
         summary="A creator's payouts",
         description="Newest first, 50 a page. Staff need `payouts.view_payout`; a platform "
         "API key reads the creators with an account on its platform (others: 404), their "
-        "payouts that took money from its platform, and only those items. `failureReason` "
-        "is what the creator reads.",
+        "payouts that took money from its platform, and only its platform's money: those "
+        "items, `amount` = their sum, `fee` null. `failureReason` is what the creator reads.",
         parameters=[
             OpenApiParameter(
                 "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The creator's id."

@@ -3,18 +3,21 @@
 Nothing is imported: a payout is created only by a batch build (eligibility, caps and the
 ledger reservation), and a result is recorded only through the settlement services (the
 bank result file upload, ``reconcile_batch``). Method details appear as their hint
-("IBAN DE89 …3000"), never decrypted.
+("IBAN DE89 …3000"), never decrypted. Cells that would start a spreadsheet formula (a
+display name ``=HYPERLINK(...)``) are escaped (``apps.core.csv``).
 """
 
 from __future__ import annotations
 
 from import_export import fields, resources
 
+from apps.core.csv import CsvSafeExportMixin
+
 from .models import Payout, PayoutBatch
 from .selectors.payouts import money
 
 
-class PayoutResource(resources.ModelResource):
+class PayoutResource(CsvSafeExportMixin, resources.ModelResource):
     batch = fields.Field(attribute="batch_id", column_name="batch_id")
     creator_id = fields.Field(attribute="creator_id", column_name="creator_id")
     creator = fields.Field(attribute="creator__display_name", column_name="creator")
@@ -62,7 +65,7 @@ class PayoutResource(resources.ModelResource):
         return money(payout.amount_minor - payout.fee_minor, payout.currency_id)
 
 
-class PayoutBatchResource(resources.ModelResource):
+class PayoutBatchResource(CsvSafeExportMixin, resources.ModelResource):
     processor = fields.Field(attribute="processor__code", column_name="processor")
     currency = fields.Field(attribute="currency_id", column_name="currency")
     total = fields.Field(column_name="total")

@@ -39,12 +39,17 @@ class PayoutSerializer(serializers.Serializer):
     processor = serializers.CharField(source="batch.processor.code", help_text="Processor code.")
     currency = serializers.CharField(source="currency_id", help_text="ISO 4217 code.")
     amount = MinorAmountField(
-        minor="amount_minor",
+        minor="visible_amount_minor",
         exponent="currency.exponent",
-        help_text="What left the creator's balance (the whole transfer, fee included).",
+        help_text="What left the creator's balance (the whole transfer, fee included). For a "
+        "platform API key: only what came from its own platform, the sum of `items`.",
     )
     fee = MinorAmountField(
-        minor="fee_minor", exponent="currency.exponent", help_text="The processor's fee."
+        minor="visible_fee_minor",
+        exponent="currency.exponent",
+        allow_null=True,
+        help_text="The processor's fee on the whole transfer. null for a platform API key: "
+        "the fee is charged on the whole payout, not per platform.",
     )
     state = serializers.ChoiceField(choices=Payout.State.choices)
     processorReference = serializers.CharField(

@@ -150,6 +150,23 @@ def test_audit_detail_and_export(client_for, compliance_user, super_admin):
     assert exported.after == {"filters": {"action": "user."}}
 
 
+def test_audit_export_escapes_formulas(client_for, compliance_user, creator_factory):
+    hyperlink = '=HYPERLINK("http://x","y")'
+    creator = creator_factory(display_name=hyperlink)  # audited as creator.created
+    token = set_request_context(RequestContext(ip="203.0.113.9", user_agent="@SUM(1+1)"))
+    try:
+        audit_record(actor=None, action="creator.noted", target=creator, after={"n": -1})
+    finally:
+        reset_request_context(token)
+    export = client_for(compliance_user).get(reverse("audit:export"), {"action": "creator."})
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
+    noted = next(row for row in rows if row["action"] == "creator.noted")
+    assert noted["target"] == "'" + hyperlink
+    assert noted["user_agent"] == "'@SUM(1+1)"
+    assert noted["after"] == '{"n": -1}'
+    assert all(row["target"] == "'" + hyperlink for row in rows)
+
+
 def test_admin_audit_log_is_read_only(client_for, super_admin):
     event = audit_record(actor=super_admin, action="test.event")
     client = client_for(super_admin)

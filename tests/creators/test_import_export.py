@@ -110,6 +110,43 @@ def test_admin_exports_csv_and_xlsx(client_for, super_admin, creator_factory):
     assert any("Admin Export" in row for row in values[1:])
 
 
+HYPERLINK = '=HYPERLINK("http://x","y")'
+
+
+def test_exports_escape_formulas_and_read_back_unchanged(client_for, super_admin, creator_factory):
+    creator = creator_factory(display_name=HYPERLINK, legal_name="-Minus", kyc_level=2)
+    client = client_for(super_admin)
+    url = reverse("admin:creators_creator_export")
+    fields = {
+        f"creatorresource_{name}": "on"
+        for name in ["id", "email", "display_name", "legal_name", "kyc_level", "platforms"]
+    }
+    text = client.post(url, {"format": "0", "resource": "0", **fields}).content.decode("utf-8-sig")
+    [row] = list(csv.DictReader(io.StringIO(text)))
+    assert (row["display_name"], row["legal_name"], row["kyc_level"]) == (
+        "'" + HYPERLINK,
+        "'-Minus",
+        "2",
+    )
+    workbook = client.post(url, {"format": "1", "resource": "0", **fields}).content
+    sheet = load_workbook(io.BytesIO(workbook)).active
+    names = [row[2].value for row in sheet.iter_rows(min_row=2)]
+    assert names == ["'" + HYPERLINK]
+    assert sheet.cell(row=2, column=3).data_type == "s"  # text, not a formula
+
+    # Imported again, the escaped cells are what they were: nothing changes.
+    events = AuditEvent.objects.count()
+    result = CreatorResource().import_data(
+        tablib.Dataset().load(CreatorResource().export().csv, format="csv"),
+        dry_run=False,
+        user=super_admin,
+    )
+    assert not result.has_errors() and not result.has_validation_errors(), _errors(result)
+    creator.refresh_from_db()
+    assert (creator.display_name, creator.legal_name) == (HYPERLINK, "-Minus")
+    assert AuditEvent.objects.count() == events
+
+
 def test_support_may_export_but_not_import(client_for, support_user):
     client = client_for(support_user)
     assert client.get(reverse("admin:creators_creator_export")).status_code == 200

@@ -18,6 +18,7 @@ def test_navigation_follows_role(users_by_role, client_for):
             *everyone,
             *webhooks,
             "Payout holds",
+            "Link requests",
             "System health",
             "Ledger",
             "Trial balance",
@@ -44,19 +45,27 @@ def test_navigation_follows_role(users_by_role, client_for):
         Role.COMPLIANCE: [
             *everyone,
             "Payout holds",
+            "Link requests",
             "Payouts",
             "Verify payout methods",
             "Users & roles",
             "Audit log",
             "Security events",
         ],
-        Role.SUPPORT: [*everyone, *webhooks, "Payout holds", "System health", "Users & roles"],
+        Role.SUPPORT: [
+            *everyone,
+            *webhooks,
+            "Payout holds",
+            "Link requests",
+            "System health",
+            "Users & roles",
+        ],
     }
     for role, labels in expected.items():
         response = client_for(users_by_role[role]).get(reverse("dashboard:overview"))
         assert _nav_labels(response) == labels, role
     creator = client_for(users_by_role[Role.CREATOR]).get(reverse("dashboard:creator_home"))
-    assert _nav_labels(creator) == ["My earnings", "My payouts", "My account"]
+    assert _nav_labels(creator) == ["My earnings", "My payouts", "My account", "Platform links"]
     assert b"Django admin" not in creator.content
 
 

@@ -414,6 +414,25 @@ def test_statement_csv_with_opening_and_closing_balances(client, creator, earnin
     ]
 
 
+def test_statement_csv_escapes_formulas_and_keeps_amounts_numbers(client, creator, earning):
+    hyperlink = '=HYPERLINK("http://x","y")'
+    Platform.objects.filter(slug="boyfanz").update(name=hyperlink)
+    tip = earning(creator, platform="boyfanz", gross="10.00").entry
+    refund_record(
+        platform=tip.platform,
+        transaction_id=tip.source_id,
+        kind=EntryKind.REFUND,
+        occurred_at=timezone.now(),
+        idempotency_key="refund-formula",
+        amount_minor=250,
+    )
+    today = timezone.localdate().isoformat()
+    rows = _csv(client.get(_statement_url(start=today, end=today, platform="boyfanz")))
+    assert len(rows) > 3
+    assert {row[2] for row in rows[1:]} == {"'" + hyperlink}
+    assert ["-2.50", "7.50"] in [[row[5], row[7]] for row in rows]  # numbers stay numbers
+
+
 def test_statement_filters_by_platform_and_currency(client, creator, earning):
     earning(creator, platform="boyfanz", gross="1.11")
     earning(creator, platform="girlfanz", gross="2.22")

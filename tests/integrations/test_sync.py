@@ -8,6 +8,7 @@ from apps.accounts.models import User
 from apps.audit.models import AuditEvent
 from apps.creators.models import Creator, PlatformAccount
 from apps.integrations.models import EarningsReport, PlatformUser
+from apps.integrations.services.reconciliation import mismatched_figures
 from tests.api.keys import key_client, make_key
 
 pytestmark = pytest.mark.django_db
@@ -78,13 +79,27 @@ def test_a_second_sync_updates_and_is_idempotent(boyfanz_client):
     assert Creator.objects.count() == 1 and User.objects.filter(role="creator").count() == 1
 
 
-def test_the_same_person_on_another_platform_is_one_creator(boyfanz_client, girlfanz_client):
+def test_the_same_person_on_another_platform_is_one_creator_once_confirmed(
+    boyfanz_client, girlfanz_client
+):
+    from apps.integrations.models import PlatformLinkRequest
+    from apps.integrations.services.links import platform_link_request_confirm
+
     first = sync(boyfanz_client).json()
     second = sync(girlfanz_client, id="gf-77")
-    assert second.status_code == 201, second.content
-    assert second.json()["creatorId"] == first["creatorId"]
-    assert not second.json()["creatorCreated"]
+    # The email is an existing account's: asked, not linked.
+    assert second.status_code == 202, second.content
+    assert second.json()["link"] == "pending_confirmation"
+    assert second.json()["creatorId"] is None
     creator = Creator.objects.get()
+    assert set(creator.platform_accounts.values_list("platform__slug", flat=True)) == {"boyfanz"}
+    platform_link_request_confirm(
+        request=PlatformLinkRequest.objects.get(), actor=creator.user, as_creator=True
+    )
+    again = sync(girlfanz_client, id="gf-77")
+    assert again.status_code == 200, again.content
+    assert again.json()["creatorId"] == first["creatorId"]
+    assert again.json()["link"] == "linked"
     assert set(creator.platform_accounts.values_list("platform__slug", "external_id")) == {
         ("boyfanz", "user123"),
         ("girlfanz", "gf-77"),
@@ -117,14 +132,19 @@ def test_the_platform_events_for_that_id_land_on_that_creator(boyfanz_client):
     )
 
 
-def test_suspended_suspends_the_creator_and_active_does_not_lift_it(boyfanz_client):
+def test_a_platform_status_is_recorded_for_that_platform_only(boyfanz_client):
     sync(boyfanz_client)
     response = sync(boyfanz_client, status="suspended")
-    assert response.json()["creatorStatus"] == "suspended"
-    assert Creator.objects.get().status == "suspended"
-    assert AuditEvent.objects.filter(action="creator.suspended").count() == 1
-    sync(boyfanz_client, status="active")
-    assert Creator.objects.get().status == "suspended"
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["creatorStatus"]) == (
+        "suspended",
+        "active",
+    )
+    assert Creator.objects.get().status == "active"
+    assert PlatformUser.objects.get().status == "suspended"
+    assert not AuditEvent.objects.filter(action="creator.suspended").exists()
+    synced = AuditEvent.objects.filter(action="integrations.platform_user_synced").latest("id")
+    assert (synced.before["status"], synced.after["status"]) == ("active", "suspended")
 
 
 def test_a_fan_is_only_recorded(boyfanz_client):
@@ -221,6 +241,7 @@ def test_matching_figures_are_stored_as_matched(boyfanz_client, creator_factory,
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["status"], body["mismatches"], body["creatorKnown"]) == ("matched", [], True)
+    assert body["withheld"] == ["total", "thisMonth", "platforms.girlfanz"]
     stored = EarningsReport.objects.get()
     assert stored.creator == creator
     assert stored.reported["total"] == 2550
@@ -244,15 +265,18 @@ def test_a_mismatch_is_flagged_with_the_difference(boyfanz_client, creator_facto
     )
     body = response.json()
     assert body["status"] == "mismatch"
-    assert set(body["mismatches"]) == {
+    # The platform learns about its own platform's figure only.
+    assert body["mismatches"] == ["platforms.boyfanz"]
+    assert body["withheld"] == ["total", "thisMonth", "lastPayout", "pendingPayout"]
+    stored = EarningsReport.objects.get()
+    assert stored.status == "mismatch"
+    assert set(stored_mismatches := mismatched_figures(stored.difference)) == {
         "total",
         "thisMonth",
         "lastPayout",
         "pendingPayout",
         "platforms.boyfanz",
-    }
-    stored = EarningsReport.objects.get()
-    assert stored.status == "mismatch"
+    }, stored_mismatches
     assert stored.difference["total"] == 500000 - 2000
     assert stored.difference["lastPayout"] == 450000
     assert stored.difference["platforms"]["boyfanz"] == 200000 - 2000
@@ -261,8 +285,40 @@ def test_a_mismatch_is_flagged_with_the_difference(boyfanz_client, creator_facto
 
 def test_an_unknown_creator_is_stored_and_flagged(boyfanz_client):
     body = report(boyfanz_client, "nobody", {"total": "10.00"}).json()
-    assert (body["creatorKnown"], body["status"]) == (False, "mismatch")
-    assert EarningsReport.objects.get().creator is None
+    assert (body["creatorKnown"], body["status"], body["withheld"]) == (
+        False,
+        "recorded",
+        ["total"],
+    )
+    stored = EarningsReport.objects.get()
+    assert (stored.creator, stored.status) == (None, "mismatch")
+    body = report(boyfanz_client, "nobody", {"platforms": {"boyfanz": "10.00"}}).json()
+    assert (body["status"], body["mismatches"]) == ("mismatch", ["platforms.boyfanz"])
+
+
+def test_a_report_tells_nothing_of_other_platforms_money(boyfanz_client, creator_factory, earning):
+    """Security review follow-up: "platforms.girlfanz": 0 must not reveal whether the creator
+    earns on GirlFanz, nor a guessed network total whether it is right."""
+    busy = creator_factory(platforms=("boyfanz", "girlfanz"))
+    quiet = creator_factory(platforms=("boyfanz", "girlfanz"))
+    earning(busy, platform="girlfanz", gross="5.50")
+    probe = {"total": "5.50", "pendingPayout": "0", "platforms": {"girlfanz": "0"}}
+    answers = []
+    for creator in (busy, quiet):
+        body = report(boyfanz_client, f"boyfanz-{creator.pk}", probe).json()
+        answers.append({name: body[name] for name in ("status", "mismatches", "withheld")})
+    assert (
+        answers[0]
+        == answers[1]
+        == {
+            "status": "recorded",
+            "mismatches": [],
+            "withheld": ["total", "pendingPayout", "platforms.girlfanz"],
+        }
+    )
+    # Finance sees it all.
+    statuses = sorted(EarningsReport.objects.values_list("status", flat=True))
+    assert statuses == ["mismatch", "mismatch"]
 
 
 def test_a_report_for_a_creator_known_only_elsewhere_does_not_match_them(

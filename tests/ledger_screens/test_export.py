@@ -277,6 +277,27 @@ def test_csv_export_has_one_row_per_posting(busy_ledger, tmp_path):
     assert set(totals.values()) == {Decimal(0)}
 
 
+HYPERLINK = '=HYPERLINK("http://x","y")'
+
+
+def test_csv_export_escapes_formulas_and_keeps_amounts_numbers(ledger, tmp_path):
+    refund = refund_record(
+        platform=ledger.tip.platform,
+        transaction_id=ledger.tip.source_id,
+        kind=EntryKind.REFUND,
+        occurred_at=timezone.now(),
+        idempotency_key="refund-formula",
+        amount_minor=500,
+        memo=HYPERLINK,
+    ).entry
+    path = _export("csv", tmp_path / "ledger.csv")
+    rows = [r for r in csv.reader(io.StringIO(path.read_text())) if r[0] == str(refund.pk)]
+    assert rows and {r[6] for r in rows} == {"'" + HYPERLINK}
+    amounts = {r[5] for r in rows}
+    assert "-5.00" in amounts  # a negative amount stays a number
+    assert sum(Decimal(a) for a in (r[5] for r in rows)) == 0
+
+
 def test_csv_export_as_of(busy_ledger, tmp_path):
     as_of = timezone.now() - timedelta(days=5)
     path = _export("csv", tmp_path / "then.csv", "--as-of", as_of.isoformat())

@@ -296,6 +296,31 @@ def test_statement_csv(ledger, client_for, finance_user):
     assert rows[-1][3] == "closing" and rows[-1][8] == "32.00"
 
 
+def test_statement_csv_escapes_formulas(ledger, client_for, finance_user):
+    from apps.ledger.models import EntryKind
+    from apps.ledger.services import refund_record
+
+    hyperlink = '=HYPERLINK("http://x","y")'
+    refund_record(
+        platform=ledger.tip.platform,
+        transaction_id=ledger.tip.source_id,
+        kind=EntryKind.REFUND,
+        occurred_at=timezone.now(),
+        idempotency_key="refund-formula",
+        amount_minor=500,
+        memo=hyperlink,
+    )
+    today = timezone.now().date()
+    response = client_for(finance_user).get(
+        reverse("ledger:statement", args=[ledger.alice.pk]),
+        {"start": today.isoformat(), "end": today.isoformat(), "scope": "all:USD", "format": "csv"},
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    refund_rows = [r for r in rows if r[3] == "refund"]
+    assert refund_rows and all(r[6] == "'" + hyperlink for r in refund_rows)
+    assert any(r[7].startswith("-") and not r[7].startswith("'") for r in refund_rows)
+
+
 def test_statement_of_a_creator_without_accounts(db, client_for, finance_user, creator_factory):
     creator = creator_factory()
     page = client_for(finance_user).get(reverse("ledger:statement", args=[creator.pk]))

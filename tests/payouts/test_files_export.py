@@ -11,6 +11,7 @@ import xmlschema
 from django.contrib.messages import get_messages
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.payouts.adapters import adapter_for
@@ -65,7 +66,10 @@ def test_export_nacha_parses_back(ach_batch, tmp_path):
     batch, payouts = ach_batch
     output = tmp_path / "batch.ach"
     call_command("export_batch", str(batch.pk), "--format", "nacha", "--output", str(output))
-    parsed = parse_back(output.read_text())
+    # Dated when the batch was approved (not at the fixed time of the unit tests' header).
+    batch.refresh_from_db()
+    created = (batch.approved_at or batch.created_at).astimezone(timezone.get_current_timezone())
+    parsed = parse_back(output.read_text(), created_at=created)
     entries = parsed["entries"]
     assert [int(field(e, 30, 39)) for e in entries] == [
         p.amount_minor - p.fee_minor for p in payouts

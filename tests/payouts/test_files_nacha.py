@@ -18,8 +18,9 @@ def field(record: str, start: int, end: int) -> str:
     return record[start - 1 : end]
 
 
-def parse_back(text: str) -> dict:
-    """Read a NACHA file and check its structure; returns what it found."""
+def parse_back(text: str, *, created_at=HEADER.created_at) -> dict:
+    """Read a NACHA file and check its structure (made at ``created_at``); returns what it
+    found."""
     assert text.endswith("\n")
     records = text[:-1].split("\n")
     assert all(len(r) == 94 for r in records), [len(r) for r in records if len(r) != 94]
@@ -36,7 +37,7 @@ def parse_back(text: str) -> dict:
     assert field(file_header, 35, 37) == "094"
     assert field(file_header, 38, 39) == "10"
     assert field(file_header, 40, 40) == "1"
-    assert field(file_header, 24, 29) == HEADER.created_at.strftime("%y%m%d")
+    assert field(file_header, 24, 29) == created_at.strftime("%y%m%d")
 
     batches = []
     i = 1

@@ -166,6 +166,88 @@ def test_other_platform_key(world):
     assert cat[0]["items"] == [{"platform": "girlfanz", "amount": "40.00"}]
 
 
+def test_a_key_sees_only_its_own_platforms_money_of_a_shared_payout(
+    world, client_for, finance_user
+):
+    """Security review: a payout taking 30.00 from boyfanz and 40.00 from girlfanz showed the
+    boyfanz key its own item but the whole 70.00 and the whole fee."""
+    cat_payout = world["payouts"]["cat"]
+    type(cat_payout).objects.filter(pk=cat_payout.pk).update(fee_minor=210)
+    cat = world["cat"].pk
+    for slug, amount in (("boyfanz", "30.00"), ("girlfanz", "40.00")):
+        client = _key_client(slug)
+        detail = client.get(f"{BASE}{cat_payout.pk}/").json()
+        [listed] = client.get(f"{BASE}creators/{cat}/payouts/").json()["results"]
+        for body in (detail, listed):
+            assert body["amount"] == amount, slug
+            assert body["fee"] is None, slug
+            assert body["items"] == [{"platform": slug, "amount": amount}]
+            assert "70.00" not in str(body) and "2.10" not in str(body)
+    staff = client_for(finance_user)
+    detail = staff.get(f"{BASE}{cat_payout.pk}/").json()
+    assert (detail["amount"], detail["fee"]) == ("70.00", "2.10")
+    listed = staff.get(f"{BASE}creators/{cat}/payouts/").json()["results"]
+    assert (listed[0]["amount"], listed[0]["fee"]) == ("70.00", "2.10")
+
+
+def test_a_key_sees_only_its_platforms_part_of_a_payout_in_the_creators_figures(
+    creator_factory, client_for, finance_user
+):
+    """Creator balances and earnings of a payout that took money from two platforms: a key
+    reads its own platform's part only (in payout, last payout), staff the whole."""
+    from apps.payouts.models import Payout
+    from apps.payouts.services.ledger import payout_reserve, payout_settle
+
+    from .conftest import fund
+
+    cat = creator_factory(platforms=("boyfanz", "girlfanz"))
+    make_method(cat, "sandbox", currency="USD")
+    fund(cat, "50.00", currency="USD", platform="boyfanz")
+    fund(cat, "80.00", currency="USD", platform="girlfanz")
+    method = cat.payout_methods.get()
+    batch = PayoutBatch.objects.create(processor=method.processor, currency_id="USD")
+    payout = Payout.objects.create(
+        batch=batch, creator=cat, method=method, currency_id="USD", amount_minor=7000, fee_minor=210
+    )
+    for slug, amount in (("boyfanz", 3000), ("girlfanz", 4000)):
+        platform = Platform.objects.get(slug=slug)
+        PayoutItem.objects.create(
+            payout=payout,
+            available_account=creator_account(cat, platform, "available", "USD"),
+            in_payout_account=creator_account(cat, platform, "in_payout", "USD"),
+            amount_minor=amount,
+        )
+    payout_reserve(payout=payout)
+    boyfanz = _key_client("boyfanz")
+    staff = client_for(finance_user)
+    url = f"/api/v1/creators/{cat.pk}/"
+
+    [row] = boyfanz.get(f"{url}balances/").json()["balances"]
+    assert (row["platform"], row["available"], row["inPayout"]) == ("boyfanz", "20.00", "30.00")
+    assert boyfanz.get(f"{url}earnings/").json()["earnings"]["pendingPayout"] == "30.00"
+    assert staff.get(f"{url}earnings/").json()["earnings"]["pendingPayout"] == "70.00"
+
+    payout_settle(payout=payout)
+    earnings = boyfanz.get(f"{url}earnings/").json()["earnings"]
+    assert (earnings["lastPayout"], earnings["pendingPayout"]) == ("30.00", "0.00")
+    assert earnings["total"] == "50.00" and earnings["platforms"] == {"boyfanz": "50.00"}
+    assert staff.get(f"{url}earnings/").json()["earnings"]["lastPayout"] == "70.00"
+    detail = boyfanz.get(f"{BASE}{payout.pk}/").json()
+    assert (detail["amount"], detail["fee"]) == ("30.00", None)
+
+
+def test_key_lists_issue_a_bounded_number_of_queries(world, django_assert_max_num_queries):
+    client = _key_client("boyfanz")
+    url = f"{BASE}creators/{world['cat'].pk}/payouts/"
+    client.get(url)
+    for _ in range(5):
+        make_payout(world["cat"], 100, batch=world["batch"], reserve=False)
+    with django_assert_max_num_queries(12):
+        rows = client.get(url).json()["results"]
+    assert len(rows) == 6
+    assert sum(int(row["amount"].replace(".", "")) for row in rows) == 3000 + 5 * 100
+
+
 # --- shapes ----------------------------------------------------------------------------------
 
 

@@ -235,6 +235,42 @@ def test_export_csv(batch, client_for, finance_user):
     assert "test-placeholder" not in response.content.decode()
 
 
+HYPERLINK = '=HYPERLINK("http://x","y")'
+
+
+def test_export_csv_escapes_formulas_and_keeps_amounts_numbers(
+    payable_creator, client_for, finance_user
+):
+    import csv
+    import io
+
+    payable_creator("100.00", display_name=HYPERLINK)
+    [batch] = payout_batches_build(actor=finance_user, source="manual")
+    response = client_for(finance_user).get(reverse("payouts:batch_export", args=[batch.pk]))
+    header, row = list(csv.reader(io.StringIO(response.content.decode())))
+    row = dict(zip(header, row, strict=True))
+    assert row["creator"] == "'" + HYPERLINK
+    assert (row["amount"], row["fee"], row["creator_receives"]) == ("100.00", "1.25", "98.75")
+
+
+def test_admin_payout_export_escapes_formulas(payable_creator, finance_user):
+    from apps.payouts.resources import PayoutResource
+
+    payable_creator("100.00", display_name=HYPERLINK)
+    payout_batches_build(actor=finance_user, source="manual")
+    dataset = PayoutResource().export()
+    row = dict(zip(dataset.headers, dataset[0], strict=True))
+    assert row["creator"] == "'" + HYPERLINK and row["amount"] == "100.00"
+    # What the admin's CSV download writes (with IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT on).
+    import csv
+    import io
+
+    from import_export.formats.base_formats import CSV
+
+    header, line = list(csv.reader(io.StringIO(CSV().export_data(dataset))))
+    assert dict(zip(header, line, strict=True))["creator"] == "'" + HYPERLINK
+
+
 def test_mass_request_build_button(payable_creator, client_for, finance_user):
     from .test_batches import _mass_request
 

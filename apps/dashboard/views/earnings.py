@@ -8,8 +8,7 @@ stay integer minor units until the template or the CSV writer needs text (``form
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -20,6 +19,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.vary import vary_on_headers
 
+from apps.core.csv import csv_stream
 from apps.core.currencies import currency_exponent
 from apps.core.money import format_minor
 from apps.core.types import HtmxHttpRequest
@@ -330,17 +330,6 @@ def statement_rows(statement: Statement, *, last_day: date) -> Iterator[list[str
         yield balance_line(account, last_day, "Closing balance", closing[account.pk])
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_stream(rows: Iterable[list[str]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    for row in rows:
-        yield writer.writerow(row)
-
-
 # --- views -------------------------------------------------------------------------------
 
 
@@ -397,7 +386,7 @@ def earnings_statement_view(request: HtmxHttpRequest):
     )
     statement = account_statement(accounts, start=start, end=end)
     rows = statement_rows(statement, last_day=last_day)
-    response = StreamingHttpResponse(_csv_stream(rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_stream(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="statement-{first_day.isoformat()}-{last_day.isoformat()}.csv"'
     )

@@ -17,6 +17,7 @@ from apps.audit.selectors import audit_event_counts, audit_event_list
 from apps.core.health import health_report
 from apps.core.selectors import periodic_task_list
 from apps.core.types import HtmxHttpRequest
+from apps.integrations.selectors import platform_link_requests_open_for
 from apps.ledger.reports import network_summary
 
 
@@ -77,5 +78,8 @@ def creator_home_view(request: HtmxHttpRequest):
     return render(
         request,
         "dashboard/creator_home.html",
-        {"mfa_enabled": is_mfa_enabled(user, [Authenticator.Type.TOTP])},
+        {
+            "mfa_enabled": is_mfa_enabled(user, [Authenticator.Type.TOTP]),
+            "link_requests": platform_link_requests_open_for(user),
+        },
     )

@@ -36,7 +36,10 @@ from apps.integrations.selectors import (
     creator_for_platform_account,
     earning_for_transaction,
 )
-from apps.integrations.services.reconciliation import earnings_report_record
+from apps.integrations.services.reconciliation import (
+    earnings_report_record,
+    platform_visible_outcome,
+)
 from apps.integrations.services.users import platform_user_sync
 from apps.ledger.models import EARNING_KINDS, EntryKind, JournalEntry, Posting
 from apps.ledger.services import (
@@ -367,7 +370,10 @@ def handle_subscription_cancelled(event: WebhookEvent, cleaned: dict) -> Outcome
 
 
 def handle_creator_earnings_updated(event: WebhookEvent, cleaned: dict) -> Outcome:
-    """The platform's own figures, stored and compared with the ledger (mismatch flagged)."""
+    """The platform's own figures, stored and compared with the ledger (mismatch flagged).
+    The result, which the platform reads back at /api/v1/webhook-events/, says only what
+    ``platform_visible_outcome`` allows (never the ledger's figures or the difference: staff
+    read those on the report)."""
 
     data = cleaned["data"]
     report = earnings_report_record(
@@ -377,13 +383,7 @@ def handle_creator_earnings_updated(event: WebhookEvent, cleaned: dict) -> Outco
         currency=data["currency"],
         webhook_event=event,
     )
-    return _processed(
-        {
-            "earnings_report_id": report.pk,
-            "status": report.status,
-            "difference": report.difference,
-        }
-    )
+    return _processed({"earnings_report_id": report.pk, **platform_visible_outcome(report)})
 
 
 def handle_fraud_detected(event: WebhookEvent, cleaned: dict) -> Outcome:
@@ -430,22 +430,31 @@ def handle_fraud_detected(event: WebhookEvent, cleaned: dict) -> Outcome:
 
 
 def handle_user_sync(event: WebhookEvent, cleaned: dict) -> Outcome:
-    """user_created / user_updated: the same upsert as ``POST sync/user``."""
+    """user_created / user_updated: the same upsert, with the same rules, as ``POST
+    sync/user`` for the user of ``data.platform``: an existing account is only asked to link
+    (a pending link request), and ``status`` is recorded for that platform, never applied to
+    the creator network-wide."""
 
     data = dict(cleaned["data"])
     platform = _platform_by_slug(data.pop("platform"))
     synced = platform_user_sync(platform=platform, data=data, actor=None)
     result: dict = {"platform": platform.slug, "external_id": data["id"]}
-    platform_user = getattr(synced, "platform_user", synced)
-    if getattr(platform_user, "pk", None) is not None:
-        result["platform_user_id"] = platform_user.pk
-        if getattr(platform_user, "creator_id", None):
-            result["creator_id"] = platform_user.creator_id
+    platform_user = synced.platform_user
+    result["platform_user_id"] = platform_user.pk
+    if platform_user.creator_id:
+        result["creator_id"] = platform_user.creator_id
+    if synced.link is not None:
+        result["link"] = synced.link
+    if synced.link_request is not None:
+        result["link_request_id"] = synced.link_request.pk
     return _processed(result)
 
 
 def handle_user_suspended(event: WebhookEvent, cleaned: dict) -> Outcome:
-    """Suspend the creator this user is on that platform (a fan has nothing to suspend here)."""
+    """Suspend the creator this user is on that platform (a fan has nothing to suspend here).
+    The one user event that acts network-wide: it is central (signed with the network secret,
+    which speaks for the whole network), and only a creator already linked to that platform
+    account is found (a pending link request links nothing)."""
     data = cleaned["data"]
     platform = _platform_by_slug(data["platform"])
     creator = creator_for_platform_account(platform, data["id"])

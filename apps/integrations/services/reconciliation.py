@@ -13,6 +13,13 @@ Figures (minor units, as ``schemas.earnings_figures_clean`` returns them), each 
 Only the figures given are compared. A creator the platform names but FanzDash does not know
 (no platform account with that external id) is compared with zero: the report is stored and
 flagged, so finance sees earnings the ledger never received.
+
+The report, with the ledger's figures and the difference, is for the network's staff. The
+platform is told (``platform_visible_outcome``: the sync answer, and the result of its
+``creator_earnings_updated`` event, which it can read back) only how its figure about its own
+money compares: ``platforms.<its slug>``. The network-wide figures and other platforms' totals
+hold other platforms' money, so even "matches or not" of those is withheld: a platform could
+otherwise test "did this creator earn anything on GirlFanz" with ``{"girlfanz": 0}``.
 """
 
 from __future__ import annotations
@@ -71,6 +78,25 @@ def mismatched_figures(difference: dict) -> list[str]:
         f"platforms.{slug}" for slug, value in difference.get("platforms", {}).items() if value
     ]
     return names
+
+
+def platform_visible_outcome(report: EarningsReport) -> dict:
+    """What the reporting platform may learn of ``report``: ``status`` (``matched`` or
+    ``mismatch`` of its own platform's total, ``recorded`` when it sent none), the own figure
+    that differs (``mismatches``) and the figures compared for staff only (``withheld``)."""
+    own = f"platforms.{report.platform.slug}"
+    reported = [name for name in report.reported if name != "platforms"]
+    reported += [f"platforms.{slug}" for slug in report.reported.get("platforms", {})]
+    mismatches = [name for name in mismatched_figures(report.difference) if name == own]
+    if own not in reported:
+        status = "recorded"
+    else:
+        status = EarningsReport.Status.MISMATCH if mismatches else EarningsReport.Status.MATCHED
+    return {
+        "status": str(status),
+        "mismatches": mismatches,
+        "withheld": [name for name in reported if name != own],
+    }
 
 
 @transaction.atomic

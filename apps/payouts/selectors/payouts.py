@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Sum
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.shortcuts import get_object_or_404
 
 from apps.core.currencies import currency_exponent
@@ -177,8 +188,15 @@ TRAIL_LIMIT = 200
 
 def payout_queryset_for(principal) -> QuerySet[Payout]:
     """The payouts ``principal`` may read, newest first, with what the serializer needs in a
-    constant number of queries. A platform key: payouts with an item from its platform, and
-    only those items; staff: all (the view checks the permission)."""
+    constant number of queries, and the money the principal may see of each:
+    ``visible_amount_minor`` and ``visible_fee_minor``.
+
+    Staff: all payouts (the view checks the permission), the whole amount and fee. A platform
+    key: payouts with an item from its platform, only those items, and as the amount the sum
+    of those items (the money that came from its platform); the fee is None, because the
+    processor charges it on the whole transfer (fixed + percent) and the ledger books it
+    network-wide: a platform's "share" would be a figure the ledger does not hold, and with a
+    fixed part it would give the whole payout's amount away."""
     platform = principal_platform(principal)
     items = PayoutItem.objects.select_related(
         "available_account__platform", "available_account__currency"
@@ -186,12 +204,22 @@ def payout_queryset_for(principal) -> QuerySet[Payout]:
     payouts = Payout.objects.select_related("batch__processor", "currency", "method")
     if platform is not None:
         items = items.filter(available_account__platform=platform)
-        payouts = payouts.filter(
-            Exists(
-                PayoutItem.objects.filter(
-                    payout=OuterRef("pk"), available_account__platform=platform
-                )
-            )
+        own_items = PayoutItem.objects.filter(
+            payout=OuterRef("pk"), available_account__platform=platform
+        )
+        own_amount = (
+            own_items.order_by()
+            .values("payout")
+            .annotate(total=Sum("amount_minor"))
+            .values("total")
+        )
+        payouts = payouts.filter(Exists(own_items)).annotate(
+            visible_amount_minor=Subquery(own_amount, output_field=BigIntegerField()),
+            visible_fee_minor=Value(None, output_field=BigIntegerField()),
+        )
+    else:
+        payouts = payouts.annotate(
+            visible_amount_minor=F("amount_minor"), visible_fee_minor=F("fee_minor")
         )
     return payouts.prefetch_related(
         Prefetch("items", queryset=items, to_attr="visible_items")

@@ -4,8 +4,6 @@ requests waiting to be built. Every change goes through ``apps.payouts.services.
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
@@ -14,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from apps.core.csv import csv_writer
 from apps.core.exceptions import ApplicationError
 from apps.core.types import HtmxHttpRequest
 from apps.creators.models import Creator
@@ -283,7 +282,7 @@ def batch_export_view(request: HtmxHttpRequest, pk: int):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="payout-batch-{batch.pk}.csv"'
     resource = PayoutResource()
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(resource.get_export_headers())
     queryset = resource.get_queryset().filter(batch=batch).order_by("id")
     last = 0

@@ -21,6 +21,7 @@ from datetime import date, datetime
 
 from text_unidecode import unidecode
 
+from apps.core.csv import csv_safe as core_csv_safe
 from apps.core.currencies import ISO_4217
 from apps.core.exceptions import ApplicationError
 
@@ -179,17 +180,13 @@ def sepa_text(value: str, max_length: int) -> str:
 
 # --- CSV -------------------------------------------------------------------------------------
 
-# A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
-
 
 def csv_safe(value: object) -> str:
-    """A text cell a spreadsheet shows as text: one starting like a formula gets a leading
-    apostrophe (``=HYPERLINK(...)`` -> ``'=HYPERLINK(...)``); newlines become spaces.
-    Amounts are written by :func:`minor_to_string` and never pass through here."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_STARTS) or text.lstrip().startswith(_FORMULA_STARTS[:4]):
-        text = "'" + text
+    """A text cell a spreadsheet shows as text (``apps.core.csv.csv_safe``: one starting like
+    a formula gets a leading apostrophe, ``=HYPERLINK(...)`` -> ``'=HYPERLINK(...)``), on one
+    line (newlines become spaces). Amounts are written by :func:`minor_to_string` and never
+    pass through here."""
+    text = core_csv_safe("" if value is None else str(value))
     return text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
 
 
