@@ -283,9 +283,11 @@ SANDBOX_OUTCOMES: dict[str, str] = {}
 # Webhook secret of every platform that has none of its own (see apps/platforms).
 WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")
 # Inbound webhooks (apps/integrations, docs/integration.md). Central events at
-# /api/integrations/webhooks/fanzdash are signed with the network secret; while it rotates,
-# the previous one stays valid as NETWORK_WEBHOOK_SECRET_PREVIOUS.
-NETWORK_WEBHOOK_SECRET = env.str("NETWORK_WEBHOOK_SECRET", default="") or WEBHOOK_SECRET
+# /api/integrations/webhooks/fanzdash are signed with the network secret, a secret of its own
+# (never WEBHOOK_SECRET: every platform without a secret of its own signs with that one, and
+# central events speak for the whole network); while it rotates, the previous one stays valid
+# as NETWORK_WEBHOOK_SECRET_PREVIOUS. Unset: central events are refused.
+NETWORK_WEBHOOK_SECRET = env.str("NETWORK_WEBHOOK_SECRET", default="")
 NETWORK_WEBHOOK_SECRET_PREVIOUS = env.str("NETWORK_WEBHOOK_SECRET_PREVIOUS", default="")
 # A platform's request to link an existing account (sync/user) waits this long for the
 # owner's or staff's confirmation; a rejection keeps that platform from asking again as long.

@@ -156,13 +156,20 @@ def test_central_events_verify_with_the_network_secret(platform_secret, post_web
     assert post_webhook(payload, source="fanzdash", secret=SECRET).status_code == 401
 
 
-def test_network_secret_falls_back_to_webhook_secret(settings, platform_secret, post_webhook):
-    settings.NETWORK_WEBHOOK_SECRET = ""
+@pytest.mark.parametrize("network_secret", ["", "the-shared-webhook-secret-of-the-network"])
+def test_the_platforms_shared_secret_never_signs_central_events(
+    settings, post_webhook, db, network_secret
+):
+    """Platforms without a secret of their own sign with WEBHOOK_SECRET; central events speak
+    for the whole network (a user suspended everywhere), so that secret never verifies them:
+    not as a fallback, nor when NETWORK_WEBHOOK_SECRET was set to the same value."""
     settings.WEBHOOK_SECRET = "the-shared-webhook-secret-of-the-network"
+    settings.NETWORK_WEBHOOK_SECRET = network_secret
     payload = copy.deepcopy(EVENT_EXAMPLES["security_alert"])
     payload["created_at"] = datetime.now(UTC).isoformat()
     response = post_webhook(payload, source="fanzdash", secret=settings.WEBHOOK_SECRET)
-    assert response.status_code == 202
+    assert response.status_code == 401
+    assert not WebhookEvent.objects.exists()
 
 
 def test_forwarded_for_is_used_only_behind_a_trusted_proxy(settings, platform_secret, post_webhook):

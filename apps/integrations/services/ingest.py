@@ -77,11 +77,15 @@ _source_lock = threading.Lock()
 
 def network_webhook_secrets() -> list[str]:
     """The secrets central events (``/webhooks/fanzdash``) may be signed with, newest first:
-    ``NETWORK_WEBHOOK_SECRET`` (falls back to ``WEBHOOK_SECRET``) and, while a rotation runs,
-    ``NETWORK_WEBHOOK_SECRET_PREVIOUS``."""
-    current = settings.NETWORK_WEBHOOK_SECRET or settings.WEBHOOK_SECRET
-    previous = settings.NETWORK_WEBHOOK_SECRET_PREVIOUS
-    return [secret for secret in (current, previous) if secret]
+    ``NETWORK_WEBHOOK_SECRET`` and, while a rotation runs, ``NETWORK_WEBHOOK_SECRET_PREVIOUS``.
+    Never the platforms' shared ``WEBHOOK_SECRET``, even if configured to the same value: a
+    platform that can sign its own events must not be able to speak for the network."""
+    shared = settings.WEBHOOK_SECRET
+    return [
+        secret
+        for secret in (settings.NETWORK_WEBHOOK_SECRET, settings.NETWORK_WEBHOOK_SECRET_PREVIOUS)
+        if secret and secret != shared
+    ]
 
 
 def _source_load(source: str) -> SourceContext | None:
