@@ -12,9 +12,9 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from apps.integrations.services import ingest
 from apps.integrations.models import WebhookEvent
 from apps.integrations.schemas import EVENT_EXAMPLES
+from apps.integrations.services import ingest
 
 from .conftest import sign_fanz
 

@@ -11,8 +11,8 @@ from django.db import OperationalError, close_old_connections, connection
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
-from apps.integrations.services import handlers, processing
 from apps.integrations.models import WebhookEvent
+from apps.integrations.services import handlers, processing
 from apps.integrations.services.processing import (
     retry_delay,
     webhook_event_process_now,
