@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api import ApiErrorSerializer, StandardPagination, error_responses
+from apps.core.bodies import BodyRefused, body_read, body_reader, json_media_type_check
 from apps.core.net import client_ip
 from apps.creators.selectors import creator_get_for
 from apps.platforms.authentication import StaffOrPlatformKey
@@ -336,7 +337,15 @@ class SandboxCallbackApi(APIView):
             409: OpenApiResponse(
                 ApiErrorSerializer, description="The payout's batch is not submitted."
             ),
+            411: OpenApiResponse(
+                ApiErrorSerializer,
+                description="`length_required`: a chunked body this server cannot delimit.",
+            ),
             413: OpenApiResponse(ApiErrorSerializer, description="Body over 64 KiB."),
+            415: OpenApiResponse(
+                ApiErrorSerializer,
+                description="`unsupported_media_type`: the body is not `application/json`.",
+            ),
             429: OpenApiResponse(
                 ApiErrorSerializer, description="Too many refused requests from this address."
             ),
@@ -351,23 +360,17 @@ class SandboxCallbackApi(APIView):
         ],
     )
     def post(self, request):
+        http_request = request._request
         try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > BODY_LIMIT:
-            status, payload = (
-                413,
-                {
-                    "error": "payload_too_large",
-                    "detail": f"The body is larger than {BODY_LIMIT} bytes.",
-                },
-            )
+            # The body as the webhooks read it: chunked too, 411 / 413 / 415 before anything.
+            body = body_read(http_request.META, body_reader(http_request), BODY_LIMIT)
+            json_media_type_check(http_request.META)
+        except BodyRefused as refused:
+            status, payload = refused.status, {"error": refused.code, "detail": refused.detail}
         else:
-            body = request._request.read(BODY_LIMIT + 1)
             status, payload = sandbox_callback_receive(
                 body=body,
                 signature=request.META.get("HTTP_X_FANZ_SIGNATURE"),
-                source_ip=client_ip(request._request) or "-",
+                source_ip=client_ip(http_request) or "-",
             )
         return JsonResponse(payload, status=status)
