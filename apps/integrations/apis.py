@@ -31,6 +31,7 @@ from apps.core.api import ReceivedAtCursorPagination
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
 from apps.core.health import health_report
+from apps.core.instants import BIGINT_MAX
 from apps.core.net import client_ip
 from apps.platforms.authentication import (
     IsPlatformKey,
@@ -226,7 +227,8 @@ class UserPermissionsApi(APIView):
             slug = request.query_params.get("platform")
             platform = get_object_or_404(Platform, slug=slug) if slug else None
         if platform is None:
-            if not user_id.isdigit():
+            # ASCII digits only: str.isdigit() is true for "²", which int() refuses (a 500).
+            if not (user_id.isascii() and user_id.isdigit()) or int(user_id) > BIGINT_MAX:
                 raise ApplicationError("not_found", "No such user.", status_code=404)
             user = get_object_or_404(User.objects.select_related("creator"), pk=int(user_id))
             return Response({"id": user_id, "platform": None, **_user_permissions(user)})

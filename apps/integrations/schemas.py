@@ -27,6 +27,7 @@ from rest_framework import status
 
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
+from apps.core.instants import instant_clean
 from apps.core.money import parse_amount
 
 from .models import CENTRAL_SOURCE
@@ -317,10 +318,13 @@ class _Checker:
         except ValueError:
             self.add(field, f"{value!r} is not an ISO 8601 date-time.")
             return None
-        if moment.tzinfo is None or moment.utcoffset() is None:
-            self.add(field, "The date-time needs a time zone (such as Z or +00:00).")
+        try:
+            # In UTC, and refused unless the database can hold it (a +17:40 offset, year 1
+            # with a positive offset): a 422, never a database error.
+            return instant_clean(moment)
+        except ValueError as error:
+            self.add(field, str(error))
             return None
-        return moment
 
 
 def _json_type(value: Any) -> str:

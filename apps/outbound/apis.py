@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import pagination
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
-from apps.core.api import HasRequiredPermissions, error_responses
+from apps.core.api import HasRequiredPermissions, InstantCursorPagination, error_responses
 
 from .filters import DeliveryApiFilter
 from .models import OutboundDelivery
@@ -19,7 +18,7 @@ from .serializers import OutboundDeliveryDetailSerializer, OutboundDeliverySeria
 TAGS = ["outbound webhooks"]
 
 
-class CreatedAtCursorPagination(pagination.CursorPagination):
+class CreatedAtCursorPagination(InstantCursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200

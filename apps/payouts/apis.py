@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 
 from apps.core.api import ApiErrorSerializer, StandardPagination, error_responses
 from apps.core.bodies import BodyRefused, body_read, body_reader, json_media_type_check
+from apps.core.filters import IdFilter
 from apps.core.net import client_ip
 from apps.creators.selectors import creator_get_for
 from apps.platforms.authentication import StaffOrPlatformKey
@@ -72,8 +73,8 @@ class PayoutBatchApiFilter(django_filters.FilterSet):
 
 class PayoutApiFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=Payout.State.choices, help_text="State.")
-    batch = django_filters.NumberFilter(field_name="batch_id", help_text="Batch id.")
-    creator = django_filters.NumberFilter(field_name="creator_id", help_text="Creator id.")
+    batch = IdFilter(field_name="batch_id", help_text="Batch id.")
+    creator = IdFilter(field_name="creator_id", help_text="Creator id.")
     currency = django_filters.CharFilter(method="filter_currency", help_text="ISO 4217 code.")
 
     class Meta:
