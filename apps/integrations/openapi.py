@@ -552,14 +552,31 @@ integration_health = extend_schema(
     tags=TAGS,
     summary="FanzDash and its dependencies",
     description="Database, cache and broker (required: 503 when one is down) and the "
-    "worker heartbeat (informational). Open to anyone; names no secrets.",
+    "worker heartbeat (informational). Open to anyone, who sees the status and each check's "
+    "`ok`; the details (vendors, backends, latencies, error classes, the worker's heartbeat) "
+    "only signed-in staff allowed to see system health, a monitor sending `X-Health-Token`, "
+    "or an address in `HEALTH_ALLOWED_IPS`. Names no secrets.",
     responses={
         200: OpenApiResponse(OpenApiTypes.OBJECT, description="All required checks pass."),
         503: OpenApiResponse(OpenApiTypes.OBJECT, description="A required check fails."),
     },
     examples=[
         OpenApiExample(
-            "Healthy",
+            "Healthy (anyone)",
+            value={
+                "status": "ok",
+                "time": "2026-11-20T12:00:00+00:00",
+                "checks": {
+                    "database": {"ok": True},
+                    "cache": {"ok": True},
+                    "broker": {"ok": True},
+                    "worker": {"ok": True, "required": False},
+                },
+            },
+            response_only=True,
+        ),
+        OpenApiExample(
+            "Healthy (staff or monitor)",
             value={
                 "status": "ok",
                 "time": "2026-11-20T12:00:00+00:00",
@@ -567,11 +584,17 @@ integration_health = extend_schema(
                     "database": {"ok": True, "latency_ms": 0.4, "vendor": "postgresql"},
                     "cache": {"ok": True, "latency_ms": 0.3, "backend": "RedisCache"},
                     "broker": {"ok": True, "latency_ms": 1.2, "transport": "redis"},
-                    "worker": {"ok": True, "latency_ms": 0.5, "required": False},
+                    "worker": {
+                        "ok": True,
+                        "latency_ms": 0.5,
+                        "last_heartbeat": "2026-11-20T11:59:30+00:00",
+                        "age_seconds": 30,
+                        "required": False,
+                    },
                 },
             },
             response_only=True,
-        )
+        ),
     ],
 )
 
