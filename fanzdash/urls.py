@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from apps.accounts import api_urls as accounts_api
+from apps.accounts.views import LoginView
 from apps.core import api_urls as core_api
 from apps.core.apis import ApiNotFound, RedocDocsView, SchemaApi, SwaggerDocsView
 from apps.core.views import healthz
@@ -30,6 +31,9 @@ admin.site.site_title = "FanzDash admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # allauth's sign-in, answering 429 when its failed-login rate limit refuses (before the
+    # rest of allauth's URLs, so it is the one /accounts/login/ reaches).
+    path("accounts/login/", LoginView.as_view(), name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include((API_V1, "api"))),
