@@ -130,7 +130,8 @@ _ERROR_DESCRIPTIONS = {
     401: "The API key is malformed, unknown, revoked or expired (`authentication_failed`).",
     403: "Not signed in (`not_authenticated`), missing the permission (`permission_denied`), "
     "or the API key's platform is not active (`platform_inactive`).",
-    404: "No such object, or not visible to the caller (`not_found`).",
+    404: "No such object, or not visible to the caller; or a `page` / `cursor` that does not "
+    "exist (`not_found`).",
     429: "Over the request quota (`throttled`); retry after `Retry-After` seconds.",
 }
 

@@ -242,6 +242,9 @@ SINGLE_DESCRIPTION = (
 
 def key_errors():
     return {
+        400: OpenApiResponse(
+            ApiErrorSerializer, description="`malformed_json`: the body is not JSON."
+        ),
         401: OpenApiResponse(
             ApiErrorSerializer,
             description="No, a malformed, unknown, revoked or expired API key "

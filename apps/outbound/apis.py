@@ -61,7 +61,10 @@ class OutboundDeliveryListApi(OutboundApiBase, ListAPIView):
         summary="List outbound webhook deliveries",
         description="One delivery per event FanzDash sent a platform; newest first, 50 a page "
         "(`page_size` up to 200), cursor-paginated: follow `next` / `previous`.",
-        responses={200: OutboundDeliverySerializer(many=True), **error_responses(400, 403)},
+        responses={
+            200: OutboundDeliverySerializer(many=True),
+            **error_responses(400, 401, 403, 404, 429),
+        },
         examples=[
             OpenApiExample(
                 "A page of deliveries",
@@ -86,7 +89,10 @@ class OutboundDeliveryDetailApi(OutboundApiBase):
                 "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The delivery's id."
             )
         ],
-        responses={200: OutboundDeliveryDetailSerializer, **error_responses(403, 404)},
+        responses={
+            200: OutboundDeliveryDetailSerializer,
+            **error_responses(401, 403, 404, 429),
+        },
         examples=[
             OpenApiExample(
                 "Retried once, then delivered",

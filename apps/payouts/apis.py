@@ -165,7 +165,10 @@ class PayoutBatchListApi(ListAPIView):
         description="Newest first, 50 a page (`page_size` up to 200). Needs "
         "`payouts.view_payoutbatch` (super admin, finance, compliance); platform API keys are "
         "refused.",
-        responses={200: PayoutBatchSerializer(many=True), **error_responses(400, 401, 403, 429)},
+        responses={
+            200: PayoutBatchSerializer(many=True),
+            **error_responses(400, 401, 403, 404, 429),
+        },
         examples=[OpenApiExample("A page", value=_page(BATCH_EXAMPLE), response_only=True)],
     )
     def get(self, request, *args, **kwargs):
@@ -217,7 +220,10 @@ class PayoutListApi(ListAPIView):
         description="Newest first, 50 a page, filtered by `state`, `batch`, `creator`, "
         "`currency`. Needs `payouts.view_payout`; platform API keys use "
         "`/creators/{id}/payouts/`.",
-        responses={200: PayoutSerializer(many=True), **error_responses(400, 401, 403, 429)},
+        responses={
+            200: PayoutSerializer(many=True),
+            **error_responses(400, 401, 403, 404, 429),
+        },
         examples=[OpenApiExample("A page", value=_page(PAYOUT_EXAMPLE), response_only=True)],
     )
     def get(self, request, *args, **kwargs):
