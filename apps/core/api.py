@@ -10,7 +10,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.fields import get_attribute
 from rest_framework.permissions import BasePermission
 
-from .instants import instant_clean
+from .bounds import instant_clean
 from .money import format_minor
 
 # --- pagination ------------------------------------------------------------------------------
@@ -26,7 +26,7 @@ class StandardPagination(pagination.PageNumberPagination):
 
 class InstantCursorPagination(pagination.CursorPagination):
     """Cursor pagination over an instant (the first ``ordering`` field). A cursor comes back
-    from the client, so its position is checked like any instant (``apps.core.instants``):
+    from the client, so its position is checked like any instant (``apps.core.bounds``):
     a forged one is answered 404 ``Invalid cursor``, as DRF answers a cursor it cannot
     decode, instead of reaching the database."""
 

@@ -1,4 +1,4 @@
-"""The query filters every API filterset uses for instants and ids (``apps.core.instants``):
+"""The query filters every API filterset uses for instants and ids (``apps.core.bounds``):
 what the database cannot hold is refused like any bad filter value, 400 ``invalid`` with the
 parameter's name, instead of reaching the database (``time zone displacement out of range``
 on PostgreSQL, an overflow on SQLite)."""
@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
-from .instants import BIGINT_MAX, instant_clean
+from .bounds import BIGINT_MAX, instant_clean
 
 
 class InstantFormField(IsoDateTimeField):

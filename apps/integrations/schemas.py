@@ -25,9 +25,9 @@ from django.core.validators import URLValidator, validate_email
 from django.utils import timezone
 from rest_framework import status
 
+from apps.core.bounds import instant_clean
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
-from apps.core.instants import instant_clean
 from apps.core.money import parse_amount
 
 from .models import CENTRAL_SOURCE

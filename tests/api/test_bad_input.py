@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from apps.core.instants import BIGINT_MAX
+from apps.core.bounds import BIGINT_MAX
 from tests.api.keys import key_client, make_key
 
 pytestmark = pytest.mark.django_db

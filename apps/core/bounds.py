@@ -1,5 +1,6 @@
-"""Instants and ids that come from outside (query parameters, cursors, request bodies): refused
-unless the database can hold them, so bad input is a 400, never a database error (500).
+"""Values that come from outside (query parameters, cursors, paths, request bodies) and are
+handed to the database: refused unless the database can hold them, so bad input is a 4xx,
+never a database error (500).
 
 - An instant's UTC offset must be within ±15:59: PostgreSQL refuses a larger displacement
   ("time zone displacement out of range"), and no time zone has one.
@@ -7,6 +8,8 @@ unless the database can hold them, so bad input is a 400, never a database error
   more, SQLite's adapter overflows outside it). Every instant is handed on in UTC.
 - An id is a positive bigint (``1`` to ``2**63 - 1``): SQLite overflows beyond, and an id
   outside that range cannot exist.
+- Text holds no NUL character (PostgreSQL refuses it in text) and no unpaired UTF-16
+  surrogate (JSON can carry one; it cannot be encoded to UTF-8).
 """
 
 from __future__ import annotations
@@ -28,3 +31,14 @@ def instant_clean(value: datetime) -> datetime:
         return value.astimezone(UTC)
     except OverflowError:
         raise ValueError("The date-time is out of range (years 1 to 9999 in UTC).") from None
+
+
+def text_storable(value: str) -> bool:
+    """Whether the database can hold ``value`` as text."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
