@@ -8,6 +8,7 @@ ALLOWED_HOSTS and EMAIL_URL; `python manage.py check --deploy` is clean with DEB
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -443,6 +444,15 @@ CELERY_TASK_EAGER_PROPAGATES = True
 
 # A worker is considered down when its last heartbeat is older than this (seconds).
 WORKER_HEARTBEAT_STALE_AFTER = env.int("WORKER_HEARTBEAT_STALE_AFTER", default=180)
+# Who sees the full health report (vendors, backends, latencies, error classes) at /healthz,
+# /api/v1/health/ and /api/integrations/health besides signed-in staff allowed to see system
+# health: a monitor sending X-Health-Token: HEALTH_TOKEN, and callers from these addresses or
+# networks (e.g. 10.0.0.0/8). Anyone else gets the status and each check's ok only.
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
+HEALTH_ALLOWED_IPS = [
+    str(ipaddress.ip_network(entry, strict=False))
+    for entry in env.list("HEALTH_ALLOWED_IPS", default=[])
+]
 
 # --- Outbound webhooks to platforms (docs/outbound-webhooks.md) ---------------------------
 OUTBOUND_WEBHOOK_TIMEOUT_SECONDS = env.float("OUTBOUND_WEBHOOK_TIMEOUT_SECONDS", default=10.0)

@@ -1,10 +1,11 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.urls import include, path, re_path
 
 from apps.accounts import api_urls as accounts_api
+from apps.accounts.views import LoginView
 from apps.core import api_urls as core_api
+from apps.core.apis import ApiNotFound, RedocDocsView, SchemaApi, SwaggerDocsView
 from apps.core.views import healthz
 from apps.creators import api_urls as creators_api
 from apps.integrations import api_urls as integrations_api
@@ -30,6 +31,9 @@ admin.site.site_title = "FanzDash admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # allauth's sign-in, answering 429 when its failed-login rate limit refuses (before the
+    # rest of allauth's URLs, so it is the one /accounts/login/ reaches).
+    path("accounts/login/", LoginView.as_view(), name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include((API_V1, "api"))),
@@ -37,9 +41,11 @@ urlpatterns = [
         "api/integrations/",
         include((integrations_api.integration_urlpatterns, "integrations-api")),
     ),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/schema/", SchemaApi.as_view(), name="api-schema"),
+    path("api/docs/", SwaggerDocsView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", RedocDocsView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Last of /api/: every other path under it is a JSON 404, DEBUG or not.
+    re_path(r"^api/", ApiNotFound.as_view(), name="api-not-found"),
     path("users/", include("apps.accounts.urls")),
     path("audit/", include("apps.audit.urls")),
     path("platforms/", include("apps.platforms.urls")),

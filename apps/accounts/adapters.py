@@ -1,5 +1,10 @@
+import math
+import time
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal import ratelimit
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from apps.audit.services import audit_record
@@ -24,3 +29,20 @@ class AccountAdapter(DefaultAccountAdapter):
                 after={"email": attempted[:254]},
             )
             raise
+
+    def login_failed_retry_after(self, request, **credentials) -> int | None:
+        """Seconds until the failed-login rate limit (``ACCOUNT_RATE_LIMITS["login_failed"]``,
+        per IP and per email) lets these credentials try again; None when it does not hold
+        them back. Read from allauth's own counters: each is a list of attempt times."""
+        key = self._get_login_attempts_cache_key(request, **credentials)
+        now = time.time()
+        waits = []
+        for rate in ratelimit.get_rates(app="allauth.account", action="login_failed"):
+            cache_key = ratelimit.get_cache_key(
+                request, app="allauth.account", action="login_failed", rate=rate, key=key
+            )
+            live = sorted(t for t in cache.get(cache_key, []) if t > now - rate.duration)
+            if len(live) >= rate.amount:
+                # Room again once enough of the attempts have left the window.
+                waits.append(live[len(live) - rate.amount] + rate.duration - now)
+        return max(1, math.ceil(max(waits))) if waits else None

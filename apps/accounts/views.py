@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from allauth.account import views as allauth_views
+from allauth.account.adapter import get_adapter
 from allauth.account.forms import ResetPasswordForm
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +22,25 @@ from .selectors import user_list
 from .services import user_active_set, user_create, user_role_set
 
 PAGE_SIZE = 50
+
+
+class LoginView(allauth_views.LoginView):
+    """allauth's sign-in page, except that a sign-in refused by the failed-login rate limit
+    (``ACCOUNT_RATE_LIMITS["login_failed"]``) answers 429 Too Many Requests, with
+    ``Retry-After``; the form and allauth's message are still shown to the person."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        form = self.get_form()
+        if form.has_error(NON_FIELD_ERRORS, code="too_many_login_attempts"):
+            response.status_code = 429
+            if form.cleaned_data.get("login"):
+                retry_after = get_adapter(request).login_failed_retry_after(
+                    request, **form.user_credentials()
+                )
+                if retry_after is not None:
+                    response["Retry-After"] = str(retry_after)
+        return response
 
 
 @login_required

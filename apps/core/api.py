@@ -3,11 +3,14 @@ strings, and the error shape as the OpenAPI schema shows it."""
 
 from __future__ import annotations
 
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import pagination, serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.fields import get_attribute
 from rest_framework.permissions import BasePermission
 
+from .bounds import instant_clean
 from .money import format_minor
 
 # --- pagination ------------------------------------------------------------------------------
@@ -21,7 +24,27 @@ class StandardPagination(pagination.PageNumberPagination):
     max_page_size = 200
 
 
-class OccurredAtCursorPagination(pagination.CursorPagination):
+class InstantCursorPagination(pagination.CursorPagination):
+    """Cursor pagination over an instant (the first ``ordering`` field). A cursor comes back
+    from the client, so its position is checked like any instant (``apps.core.bounds``):
+    a forged one is answered 404 ``Invalid cursor``, as DRF answers a cursor it cannot
+    decode, instead of reaching the database."""
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        if cursor is None or cursor.position is None:
+            return cursor
+        try:
+            moment = parse_datetime(cursor.position)
+            if moment is None:
+                raise ValueError(cursor.position)
+            position = str(instant_clean(moment))
+        except (TypeError, ValueError):
+            raise NotFound(self.invalid_cursor_message) from None
+        return pagination.Cursor(offset=cursor.offset, reverse=cursor.reverse, position=position)
+
+
+class OccurredAtCursorPagination(InstantCursorPagination):
     """For append-only histories (journal entries): newest first, no COUNT over the table,
     and stable pages while new rows arrive."""
 
@@ -107,7 +130,8 @@ _ERROR_DESCRIPTIONS = {
     401: "The API key is malformed, unknown, revoked or expired (`authentication_failed`).",
     403: "Not signed in (`not_authenticated`), missing the permission (`permission_denied`), "
     "or the API key's platform is not active (`platform_inactive`).",
-    404: "No such object, or not visible to the caller (`not_found`).",
+    404: "No such object, or not visible to the caller; or a `page` / `cursor` that does not "
+    "exist (`not_found`).",
     429: "Over the request quota (`throttled`); retry after `Retry-After` seconds.",
 }
 

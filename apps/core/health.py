@@ -1,11 +1,17 @@
 """Dependency checks for /healthz, the dashboard and the integration health endpoint.
 
 Each check returns ``{"ok": bool, "latency_ms": float, ...}``; an error names only the
-exception class so that nothing secret (a URL with a password) leaks to an anonymous caller.
+exception class so that nothing secret (a URL with a password) leaks even to those who see
+the full report. ``health_report()`` is that full report (the dashboard, CI and operators
+read it); over HTTP (``health_answer``) anyone else gets only ``health_summary``: the overall
+status and each check's ok, nothing about what runs behind it (database vendor, cache
+backend, broker transport, latencies, error classes, the worker's last heartbeat).
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import os
 import time
 import uuid
@@ -16,8 +22,11 @@ from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpRequest
 from django.utils import timezone
+from rest_framework.request import Request
 
+from .net import client_ip
 from .selectors import worker_heartbeat_latest
 
 
@@ -90,3 +99,52 @@ def health_report() -> dict:
         "time": timezone.now().isoformat(),
         "checks": checks,
     }
+
+
+# --- who sees what ----------------------------------------------------------------------------
+
+FULL_REPORT_PERMISSION = "accounts.view_system_health"
+
+
+def health_summary(report: dict) -> dict:
+    """What an anonymous caller sees: the overall status, the time and each check's ``ok``
+    (``required: false`` marks the informational ones)."""
+    return {
+        "status": report["status"],
+        "time": report["time"],
+        "checks": {
+            name: {"ok": check["ok"], **({"required": False} if "required" in check else {})}
+            for name, check in report["checks"].items()
+        },
+    }
+
+
+def health_full_report_allowed(request: HttpRequest | Request) -> bool:
+    """Signed-in staff who may see system health, a monitor that sends ``X-Health-Token:
+    <HEALTH_TOKEN>``, or a caller from an address in ``HEALTH_ALLOWED_IPS``."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.has_perm(FULL_REPORT_PERMISSION):
+        return True
+    token = settings.HEALTH_TOKEN
+    sent = request.META.get("HTTP_X_HEALTH_TOKEN", "")
+    if token and sent and hmac.compare_digest(sent.encode(), token.encode()):
+        return True
+    networks = settings.HEALTH_ALLOWED_IPS
+    ip = client_ip(request)
+    if networks and ip:
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return any(address in ipaddress.ip_network(network) for network in networks)
+    return False
+
+
+def health_answer(request: HttpRequest | Request) -> tuple[dict, int]:
+    """The body and status of a health endpoint for this caller: 200 when every required
+    check passes, else 503; the full report or the summary (``health_full_report_allowed``)."""
+    report = health_report()
+    status = 200 if report["status"] == "ok" else 503
+    if health_full_report_allowed(request):
+        return report, status
+    return health_summary(report), status

@@ -28,9 +28,10 @@ from rest_framework.views import APIView
 from apps.accounts.models import User
 from apps.core import signing
 from apps.core.api import ReceivedAtCursorPagination
+from apps.core.bounds import BIGINT_MAX, text_storable
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
-from apps.core.health import health_report
+from apps.core.health import health_answer
 from apps.core.net import client_ip
 from apps.platforms.authentication import (
     IsPlatformKey,
@@ -163,11 +164,16 @@ class SyncEarningsApi(APIView):
             raise _invalid({"": ["Expected a JSON object."]})
         errors: dict[str, list[str]] = {}
         creator_id = body.get("creatorId")
-        if not isinstance(creator_id, str) or not creator_id.strip() or len(creator_id) > 100:
+        if (
+            not isinstance(creator_id, str)
+            or not creator_id.strip()
+            or len(creator_id) > 100
+            or not text_storable(creator_id)
+        ):
             errors["creatorId"] = ["Expected the platform's creator id (1 to 100 characters)."]
         currency = body.get("currency") or platform.settlement_currency_id
         exponent = None
-        if not isinstance(currency, str):
+        if not isinstance(currency, str) or not (currency.isascii() and currency.isalpha()):
             errors["currency"] = ["Expected an ISO 4217 code such as USD."]
         else:
             try:
@@ -225,13 +231,18 @@ class UserPermissionsApi(APIView):
 
     @openapi.user_permissions
     def get(self, request, user_id: str):
+        if not text_storable(user_id):
+            raise ApplicationError("not_found", "No such user.", status_code=404)
         if is_platform_principal(request.user):
             platform = request.user.platform
         else:
             slug = request.query_params.get("platform")
+            if slug and not text_storable(slug):
+                raise ApplicationError("not_found", "No such platform.", status_code=404)
             platform = get_object_or_404(Platform, slug=slug) if slug else None
         if platform is None:
-            if not user_id.isdigit():
+            # ASCII digits only: str.isdigit() is true for "²", which int() refuses (a 500).
+            if not (user_id.isascii() and user_id.isdigit()) or int(user_id) > BIGINT_MAX:
                 raise ApplicationError("not_found", "No such user.", status_code=404)
             user = get_object_or_404(User.objects.select_related("creator"), pk=int(user_id))
             return Response({"id": user_id, "platform": None, **_user_permissions(user)})
@@ -260,13 +271,13 @@ class UserPermissionsApi(APIView):
 
 @method_decorator(never_cache, name="dispatch")
 class IntegrationHealthApi(APIView):
-    authentication_classes: list = []
+    authentication_classes = [SessionAuthentication]  # who is signed in; no API keys
     permission_classes = [AllowAny]
 
     @openapi.integration_health
     def get(self, request):
-        report = health_report()
-        return Response(report, status=200 if report["status"] == "ok" else 503)
+        body, status = health_answer(request)
+        return Response(body, status=status)
 
 
 class IsStaff(BasePermission):

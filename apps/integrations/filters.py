@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 
 from apps.audit.models import SecurityEvent
+from apps.core.filters import IdFilter, InstantFilter
 from apps.creators.models import PayoutHold
 from apps.platforms.models import Platform
 
@@ -100,7 +101,7 @@ class PayoutHoldFilter(django_filters.FilterSet):
         choices=PayoutHold.Source.choices, empty_label="Any source"
     )
     # From a creator's page ("Review and release holds"); not shown as a form field.
-    creator = django_filters.NumberFilter(field_name="creator_id", widget=forms.HiddenInput)
+    creator = IdFilter(field_name="creator_id", widget=forms.HiddenInput)
 
     class Meta:
         model = PayoutHold
@@ -131,12 +132,12 @@ class WebhookEventApiFilter(django_filters.FilterSet):
     creator_external_id = django_filters.CharFilter(
         field_name="creator_external_id", help_text="The event's `creatorId`."
     )
-    received_after = django_filters.IsoDateTimeFilter(
+    received_after = InstantFilter(
         field_name="received_at",
         lookup_expr="gte",
         help_text="ISO 8601 instant: events received at or after it.",
     )
-    received_before = django_filters.IsoDateTimeFilter(
+    received_before = InstantFilter(
         field_name="received_at",
         lookup_expr="lt",
         help_text="ISO 8601 instant: events received strictly before it.",

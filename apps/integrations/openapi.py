@@ -138,6 +138,12 @@ def webhook_errors(*, batch: bool = False) -> dict:
             "platform_inactive",
             "Platform boyfanz is paused; its webhooks are refused until it is active again.",
         ),
+        411: error_response(
+            "`length_required`: a chunked body (no `Content-Length`) that this server cannot "
+            "delimit; send the length.",
+            "length_required",
+            "Send the body with a Content-Length header (this server cannot read a chunked body).",
+        ),
         413: OpenApiResponse(
             response=ApiErrorSerializer,
             description=(
@@ -170,6 +176,12 @@ def webhook_errors(*, batch: bool = False) -> dict:
                 if batch
                 else []
             ),
+        ),
+        415: error_response(
+            "`unsupported_media_type`: `Content-Type` is not `application/json` (a `charset` "
+            "parameter, if given, must be `utf-8`).",
+            "unsupported_media_type",
+            "Send the body as Content-Type: application/json (UTF-8); got 'text/plain'.",
         ),
         422: error_response(
             "`invalid_event`: the event does not match its schema; `detail` maps field paths "
@@ -217,9 +229,11 @@ ACCEPTED_EXAMPLES = [
 
 
 SINGLE_DESCRIPTION = (
-    "One signed event (body at most 256 KiB). Checked in this order, and nothing is written "
-    "for a refusal (except the security event of a failed signature): size (413), platform "
-    "(404), platform active (409), signature (401), JSON (400), schema (422). A new event is "
+    "One signed event (body at most 256 KiB, `Content-Type: application/json`). Checked in "
+    "this order, and nothing is written for a refusal (except the security event of a "
+    "failed signature): body length and size (411 for a chunked body this server cannot "
+    "delimit, 413), media type (415), platform (404), platform active (409), signature "
+    "(401), JSON (400), schema (422). A new event is "
     "stored before the answer (**202**, `duplicate: false`); an event id seen before is "
     "answered **200** with `duplicate: true` and the stored state, and changes nothing. "
     "Processing into the ledger runs afterwards (state `received` → `processed` / `ignored` "
@@ -229,6 +243,9 @@ SINGLE_DESCRIPTION = (
 
 def key_errors():
     return {
+        400: OpenApiResponse(
+            ApiErrorSerializer, description="`malformed_json`: the body is not JSON."
+        ),
         401: OpenApiResponse(
             ApiErrorSerializer,
             description="No, a malformed, unknown, revoked or expired API key "
@@ -326,7 +343,7 @@ platform_webhook_batch = extend_schema(
     summary="Receive up to 1,000 platform events in one signed body",
     description=(
         '`{"events": [...]}`, body at most 8 MiB, signed as a whole like a single event. '
-        "The request-level checks (413, 404, 409, 401, 400) are those of the single "
+        "The request-level checks (411, 413, 415, 404, 409, 401, 400) are those of the single "
         "endpoint; then each event is validated, deduplicated and stored exactly like a "
         "single one, in one insert. The answer is **200** whenever the batch itself was "
         "accepted, with one result per event in order: `status` 202 (stored now), 200 "
@@ -584,14 +601,31 @@ integration_health = extend_schema(
     tags=TAGS,
     summary="FanzDash and its dependencies",
     description="Database, cache and broker (required: 503 when one is down) and the "
-    "worker heartbeat (informational). Open to anyone; names no secrets.",
+    "worker heartbeat (informational). Open to anyone, who sees the status and each check's "
+    "`ok`; the details (vendors, backends, latencies, error classes, the worker's heartbeat) "
+    "only signed-in staff allowed to see system health, a monitor sending `X-Health-Token`, "
+    "or an address in `HEALTH_ALLOWED_IPS`. Names no secrets.",
     responses={
         200: OpenApiResponse(OpenApiTypes.OBJECT, description="All required checks pass."),
         503: OpenApiResponse(OpenApiTypes.OBJECT, description="A required check fails."),
     },
     examples=[
         OpenApiExample(
-            "Healthy",
+            "Healthy (anyone)",
+            value={
+                "status": "ok",
+                "time": "2026-11-20T12:00:00+00:00",
+                "checks": {
+                    "database": {"ok": True},
+                    "cache": {"ok": True},
+                    "broker": {"ok": True},
+                    "worker": {"ok": True, "required": False},
+                },
+            },
+            response_only=True,
+        ),
+        OpenApiExample(
+            "Healthy (staff or monitor)",
             value={
                 "status": "ok",
                 "time": "2026-11-20T12:00:00+00:00",
@@ -599,11 +633,17 @@ integration_health = extend_schema(
                     "database": {"ok": True, "latency_ms": 0.4, "vendor": "postgresql"},
                     "cache": {"ok": True, "latency_ms": 0.3, "backend": "RedisCache"},
                     "broker": {"ok": True, "latency_ms": 1.2, "transport": "redis"},
-                    "worker": {"ok": True, "latency_ms": 0.5, "required": False},
+                    "worker": {
+                        "ok": True,
+                        "latency_ms": 0.5,
+                        "last_heartbeat": "2026-11-20T11:59:30+00:00",
+                        "age_seconds": 30,
+                        "required": False,
+                    },
                 },
             },
             response_only=True,
-        )
+        ),
     ],
 )
 

@@ -45,6 +45,7 @@ from pydantic_core import PydanticCustomError
 from rest_framework import status
 from typing_extensions import TypedDict
 
+from apps.core.bounds import instant_clean
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
 from apps.core.money import parse_amount
@@ -371,9 +372,12 @@ def _moment(value: Any, *, required: bool) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise _refused(f"{value!r} is not an ISO 8601 date-time.") from None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise _refused("The date-time needs a time zone (such as Z or +00:00).")
-    return moment
+    try:
+        # In UTC, and refused unless the database can hold it (a +17:40 offset, year 1 with a
+        # positive offset): a 422, never a database error.
+        return instant_clean(moment)
+    except ValueError as error:
+        raise _refused(str(error)) from None
 
 
 def _optional_moment(value: Any) -> datetime | None:

@@ -2,11 +2,11 @@
 read the raw body once, check in the documented order, store, answer. Everything it refuses
 writes nothing, except the security event of a failed signature.
 
-The order: size (413), source (404), source active (409), signature (401), JSON (400),
-schema (422); a refusal before the signature verified is counted against the address's
-failed-authentication quota (429 once over it), a verified sender against its platform's
-quota. The HTTP views (``apis.py``) hand a :class:`WebhookRequest` in and turn the
-:class:`WebhookAnswer` into the response.
+The order: body length and size (411, 413), media type (415), source (404), source active
+(409), signature (401), JSON (400), schema (422); a refusal before the signature verified is
+counted against the address's failed-authentication quota (429 once over it), a verified
+sender against its platform's quota. The HTTP views (``apis.py``) hand a
+:class:`WebhookRequest` in and turn the :class:`WebhookAnswer` into the response.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from django.http import HttpRequest
 
 from apps.audit.models import SecurityEvent
 from apps.audit.services import security_event_record
+from apps.core.bodies import BodyRefused, body_read, body_reader, json_media_type_check
 from apps.core.money import JsonNumber
 from apps.core.net import client_ip
 from apps.core.throttling import Throttled, failed_auth_hit, webhook_quota_hit
@@ -63,9 +64,10 @@ def _throttled(throttled: Throttled) -> WebhookAnswer:
 class WebhookRequest:
     """One webhook request as the pipeline sees it: ``meta`` holds the headers under their
     WSGI names (``HTTP_X_FANZ_SIGNATURE``, ``CONTENT_LENGTH``, ...), ``read(n)`` reads at
-    most n bytes of the body. Built from the HTTP request by the views, or in process
-    (:meth:`signed`) by the development test endpoint and the demo, which then go through
-    exactly what a platform's request goes through."""
+    most n bytes of the body (a chunked one too: ``apps.core.bodies.body_reader``). Built
+    from the HTTP request by the views, or in process (:meth:`signed`) by the development
+    test endpoint and the demo, which then go through exactly what a platform's request goes
+    through."""
 
     meta: Mapping[str, Any]
     read: Callable[[int], bytes]
@@ -74,7 +76,7 @@ class WebhookRequest:
 
     @classmethod
     def from_http(cls, request: HttpRequest) -> WebhookRequest:
-        return cls(request.META, request.read, client_ip(request), request.path)
+        return cls(request.META, body_reader(request), client_ip(request), request.path)
 
     @classmethod
     def signed(
@@ -88,22 +90,12 @@ class WebhookRequest:
         return cls(meta, io.BytesIO(body).read, ip, path)
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 def _read_body(request: WebhookRequest, limit: int) -> bytes:
-    """The raw body, refusing (before reading it) a declared length over ``limit`` and
-    (while reading) an actual one."""
-    try:
-        declared = int(request.meta.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit:
-        raise _BodyTooLarge
-    body = request.read(limit + 1)
-    if len(body) > limit:
-        raise _BodyTooLarge
+    """The raw JSON body: 411 for a chunked body the server cannot delimit, 413 over
+    ``limit`` (declared, or while reading), then 415 unless it says it is JSON
+    (``BodyRefused``)."""
+    body = body_read(request.meta, request.read, limit)
+    json_media_type_check(request.meta)
     return body
 
 
@@ -143,14 +135,14 @@ def _refuse_unauthenticated(request: WebhookRequest, status: int, code: str, det
 
 
 def _authenticate(request: WebhookRequest, source: str, *, body_limit: int):
-    """Steps 1-4: size, source, status, signature. Returns (context, body, verification, ip)
-    or raises _Refusal."""
+    """Steps 1-5: length and size, media type, source, status, signature. Returns (context,
+    body, verification, ip) or raises _Refusal."""
     ip = request.ip
     try:
         body = _read_body(request, body_limit)
-    except _BodyTooLarge:
+    except BodyRefused as refused:
         raise _refuse_unauthenticated(
-            request, 413, "payload_too_large", f"The body is larger than {body_limit} bytes."
+            request, refused.status, refused.code, refused.detail
         ) from None
     context = source_context(source)
     if context is None:

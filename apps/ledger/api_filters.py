@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import django_filters
 
+from apps.core.filters import IdFilter, InstantFilter
+
 from .models import Account, AccountKind, EntryKind, JournalEntry
 
 
@@ -12,9 +14,7 @@ class LedgerAccountApiFilter(django_filters.FilterSet):
     currency = django_filters.CharFilter(
         method="filter_currency", help_text="ISO 4217 code (e.g. USD)."
     )
-    creator = django_filters.NumberFilter(
-        field_name="creator_id", help_text="Creator id: that creator's accounts."
-    )
+    creator = IdFilter(field_name="creator_id", help_text="Creator id: that creator's accounts.")
     platform = django_filters.CharFilter(
         field_name="platform__slug",
         help_text="Platform slug: accounts of that platform (its creators' accounts and its "
@@ -32,13 +32,13 @@ class LedgerAccountApiFilter(django_filters.FilterSet):
 class LedgerEntryApiFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=EntryKind.choices, help_text="Entry kind.")
     platform = django_filters.CharFilter(field_name="platform__slug", help_text="Platform slug.")
-    creator = django_filters.NumberFilter(field_name="creator_id", help_text="Creator id.")
-    occurred_after = django_filters.IsoDateTimeFilter(
+    creator = IdFilter(field_name="creator_id", help_text="Creator id.")
+    occurred_after = InstantFilter(
         field_name="occurred_at",
         lookup_expr="gte",
         help_text="ISO 8601 instant: entries that occurred at or after it.",
     )
-    occurred_before = django_filters.IsoDateTimeFilter(
+    occurred_before = InstantFilter(
         field_name="occurred_at",
         lookup_expr="lt",
         help_text="ISO 8601 instant: entries that occurred strictly before it.",

@@ -107,7 +107,10 @@ class LedgerAccountListApi(LedgerApiBase, ListAPIView):
         summary="List ledger accounts with their current balance",
         description="Ordered by key, 50 a page (`page_size` up to 200). `balance` is in the "
         "ledger's sign (debit positive); `displayBalance` as people read the account.",
-        responses={200: LedgerAccountSerializer(many=True), **error_responses(400, 403, 404)},
+        responses={
+            200: LedgerAccountSerializer(many=True),
+            **error_responses(400, 401, 403, 404, 429),
+        },
         examples=[
             OpenApiExample(
                 "A creator's pending account",
@@ -210,7 +213,7 @@ class TrialBalanceApi(LedgerApiBase):
                 "count. Default: now (from the balance counters).",
             )
         ],
-        responses={200: TrialBalanceSerializer, **error_responses(400, 403)},
+        responses={200: TrialBalanceSerializer, **error_responses(400, 401, 403, 429)},
         examples=[
             OpenApiExample(
                 "Balanced",

@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from apps.core.filters import IdFilter
 from apps.core.models import Currency
 from apps.platforms.models import Platform
 
@@ -75,7 +76,7 @@ class EntryFilter(django_filters.FilterSet):
     platform = django_filters.ModelChoiceFilter(
         queryset=Platform.objects.all(), to_field_name="slug", empty_label="Any platform"
     )
-    creator = django_filters.NumberFilter(field_name="creator_id", label="Creator id")
+    creator = IdFilter(field_name="creator_id", label="Creator id")
     since = django_filters.DateFilter(
         method="filter_since", label="From", widget=forms.DateInput(attrs={"type": "date"})
     )

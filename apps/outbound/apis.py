@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import pagination
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
-from apps.core.api import HasRequiredPermissions, error_responses
+from apps.core.api import HasRequiredPermissions, InstantCursorPagination, error_responses
 
 from .filters import DeliveryApiFilter
 from .models import OutboundDelivery
@@ -19,7 +18,7 @@ from .serializers import OutboundDeliveryDetailSerializer, OutboundDeliverySeria
 TAGS = ["outbound webhooks"]
 
 
-class CreatedAtCursorPagination(pagination.CursorPagination):
+class CreatedAtCursorPagination(InstantCursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -62,7 +61,10 @@ class OutboundDeliveryListApi(OutboundApiBase, ListAPIView):
         summary="List outbound webhook deliveries",
         description="One delivery per event FanzDash sent a platform; newest first, 50 a page "
         "(`page_size` up to 200), cursor-paginated: follow `next` / `previous`.",
-        responses={200: OutboundDeliverySerializer(many=True), **error_responses(400, 403)},
+        responses={
+            200: OutboundDeliverySerializer(many=True),
+            **error_responses(400, 401, 403, 404, 429),
+        },
         examples=[
             OpenApiExample(
                 "A page of deliveries",
@@ -87,7 +89,10 @@ class OutboundDeliveryDetailApi(OutboundApiBase):
                 "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The delivery's id."
             )
         ],
-        responses={200: OutboundDeliveryDetailSerializer, **error_responses(403, 404)},
+        responses={
+            200: OutboundDeliveryDetailSerializer,
+            **error_responses(401, 403, 404, 429),
+        },
         examples=[
             OpenApiExample(
                 "Retried once, then delivered",

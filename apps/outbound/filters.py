@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.utils import timezone
 
+from apps.core.filters import InstantFilter
 from apps.platforms.models import Platform
 
 from .models import OutboundDelivery, OutboundEventType
@@ -75,12 +76,12 @@ class DeliveryApiFilter(django_filters.FilterSet):
         choices=OutboundDelivery.State.choices, help_text="Delivery state."
     )
     event_id = django_filters.CharFilter(field_name="event__event_id", help_text="evt_… id.")
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = InstantFilter(
         field_name="created_at",
         lookup_expr="gte",
         help_text="ISO 8601 instant: deliveries created at or after it.",
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = InstantFilter(
         field_name="created_at",
         lookup_expr="lt",
         help_text="ISO 8601 instant: deliveries created strictly before it.",

@@ -27,6 +27,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api import ApiErrorSerializer, StandardPagination, error_responses
+from apps.core.bodies import BodyRefused, body_read, body_reader, json_media_type_check
+from apps.core.filters import IdFilter
 from apps.core.net import client_ip
 from apps.creators.selectors import creator_get_for
 from apps.platforms.authentication import StaffOrPlatformKey
@@ -72,8 +74,8 @@ class PayoutBatchApiFilter(django_filters.FilterSet):
 
 class PayoutApiFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=Payout.State.choices, help_text="State.")
-    batch = django_filters.NumberFilter(field_name="batch_id", help_text="Batch id.")
-    creator = django_filters.NumberFilter(field_name="creator_id", help_text="Creator id.")
+    batch = IdFilter(field_name="batch_id", help_text="Batch id.")
+    creator = IdFilter(field_name="creator_id", help_text="Creator id.")
     currency = django_filters.CharFilter(method="filter_currency", help_text="ISO 4217 code.")
 
     class Meta:
@@ -164,7 +166,10 @@ class PayoutBatchListApi(ListAPIView):
         description="Newest first, 50 a page (`page_size` up to 200). Needs "
         "`payouts.view_payoutbatch` (super admin, finance, compliance); platform API keys are "
         "refused.",
-        responses={200: PayoutBatchSerializer(many=True), **error_responses(400, 401, 403, 429)},
+        responses={
+            200: PayoutBatchSerializer(many=True),
+            **error_responses(400, 401, 403, 404, 429),
+        },
         examples=[OpenApiExample("A page", value=_page(BATCH_EXAMPLE), response_only=True)],
     )
     def get(self, request, *args, **kwargs):
@@ -216,7 +221,10 @@ class PayoutListApi(ListAPIView):
         description="Newest first, 50 a page, filtered by `state`, `batch`, `creator`, "
         "`currency`. Needs `payouts.view_payout`; platform API keys use "
         "`/creators/{id}/payouts/`.",
-        responses={200: PayoutSerializer(many=True), **error_responses(400, 401, 403, 429)},
+        responses={
+            200: PayoutSerializer(many=True),
+            **error_responses(400, 401, 403, 404, 429),
+        },
         examples=[OpenApiExample("A page", value=_page(PAYOUT_EXAMPLE), response_only=True)],
     )
     def get(self, request, *args, **kwargs):
@@ -350,7 +358,15 @@ class SandboxCallbackApi(APIView):
             409: OpenApiResponse(
                 ApiErrorSerializer, description="The payout's batch is not submitted."
             ),
+            411: OpenApiResponse(
+                ApiErrorSerializer,
+                description="`length_required`: a chunked body this server cannot delimit.",
+            ),
             413: OpenApiResponse(ApiErrorSerializer, description="Body over 64 KiB."),
+            415: OpenApiResponse(
+                ApiErrorSerializer,
+                description="`unsupported_media_type`: the body is not `application/json`.",
+            ),
             429: OpenApiResponse(
                 ApiErrorSerializer, description="Too many refused requests from this address."
             ),
@@ -365,23 +381,17 @@ class SandboxCallbackApi(APIView):
         ],
     )
     def post(self, request):
+        http_request = request._request
         try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > BODY_LIMIT:
-            status, payload = (
-                413,
-                {
-                    "error": "payload_too_large",
-                    "detail": f"The body is larger than {BODY_LIMIT} bytes.",
-                },
-            )
+            # The body as the webhooks read it: chunked too, 411 / 413 / 415 before anything.
+            body = body_read(http_request.META, body_reader(http_request), BODY_LIMIT)
+            json_media_type_check(http_request.META)
+        except BodyRefused as refused:
+            status, payload = refused.status, {"error": refused.code, "detail": refused.detail}
         else:
-            body = request._request.read(BODY_LIMIT + 1)
             status, payload = sandbox_callback_receive(
                 body=body,
                 signature=request.META.get("HTTP_X_FANZ_SIGNATURE"),
-                source_ip=client_ip(request._request) or "-",
+                source_ip=client_ip(http_request) or "-",
             )
         return JsonResponse(payload, status=status)

@@ -72,6 +72,37 @@ def test_brute_force_is_throttled_per_account(client, creator_user):
     assert throttled.first().after == {"email": creator_user.email}
 
 
+def test_a_throttled_login_answers_429_with_the_form_and_retry_after(client, creator_user):
+    for _ in range(5):
+        response = _login(client, creator_user.email, password="guess-password-1")
+        assert response.status_code == 200
+    response = _login(client, creator_user.email, password="guess-password-1")
+    assert response.status_code == 429
+    assert THROTTLED in response.content
+    assert b'name="password"' in response.content  # the form, for a person to read
+    # 5 failures per 5 minutes per address: room again when the first one leaves the window.
+    assert 290 <= int(response["Retry-After"]) <= 300
+    # Even the right password is refused with 429 while the account is throttled.
+    assert _login(client, creator_user.email).status_code == 429
+
+
+def test_a_throttled_login_per_ip_waits_for_the_ip_window(client, user_factory, settings):
+    victims = [user_factory(Role.CREATOR) for _ in range(11)]
+    statuses = [
+        _login(client, user.email, password="guess-password-1").status_code for user in victims
+    ]
+    assert statuses == [200] * 10 + [429]
+    response = _login(client, victims[0].email, password="guess-password-1")
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60  # 10 a minute per IP
+
+
+def test_a_wrong_password_below_the_limit_is_still_200(client, creator_user):
+    response = _login(client, creator_user.email, password="guess-password-1")
+    assert response.status_code == 200
+    assert "Retry-After" not in response
+
+
 def test_brute_force_is_throttled_per_ip(client, user_factory):
     victims = [user_factory(Role.CREATOR) for _ in range(11)]
     pages = [_login(client, user.email, password="guess-password-1").content for user in victims]

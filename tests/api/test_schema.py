@@ -101,3 +101,31 @@ def test_amounts_are_strings_in_the_schema(schema):
     item = _resolve(schema, account["properties"]["results"]["items"])
     assert item["properties"]["balance"]["type"] == "string"
     assert item["properties"]["displayBalance"]["type"] == "string"
+
+
+def test_every_v1_read_documents_the_errors_it_can_answer(schema):
+    """What tools/fuzz_api.py (schemathesis, status code conformance) holds the API to: a
+    read can be refused 401 (bad key), 403, 404 and 429; a list also 400 (a bad filter) and
+    404 (a page or cursor that does not exist)."""
+    for path, operations in schema["paths"].items():
+        read = operations.get("get")
+        if not path.startswith("/api/v1/") or read is None or path == "/api/v1/health/":
+            continue
+        documented = set(read["responses"])
+        query = {p["name"] for p in read.get("parameters", []) if p["in"] == "query"}
+        expected = {"401", "403", "429"}
+        if "{id}" in path or "page_size" in query:
+            expected.add("404")
+        if query:
+            expected.add("400")
+        assert expected <= documented, (path, sorted(expected - documented))
+
+
+def test_schema_filters_say_what_they_take(schema):
+    parameters = {
+        p["name"]: p["schema"] for p in schema["paths"]["/api/v1/payouts/"]["get"]["parameters"]
+    }
+    assert parameters["creator"] == {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+    entries = schema["paths"]["/api/v1/ledger/entries/"]["get"]["parameters"]
+    after = next(p for p in entries if p["name"] == "occurred_after")
+    assert after["schema"] == {"type": "string", "format": "date-time"}

@@ -1,10 +1,12 @@
-"""/healthz and /api/v1/health/: dependency status for load balancers, without secrets."""
+"""/healthz, /api/v1/health/ and /api/integrations/health: dependency status for load
+balancers; the details (what runs behind each check) only for staff and trusted monitors."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from apps.core import health
@@ -13,16 +15,56 @@ from apps.core.services import worker_heartbeat_record
 
 pytestmark = pytest.mark.django_db
 
-ENDPOINTS = ["/healthz", "/api/v1/health/"]
+ENDPOINTS = ["/healthz", "/api/v1/health/", "/api/integrations/health"]
 SECRET = "postgres://secret@host"
+TOKEN = "monitor-token-0123456789abcdef"
 
 
 def _failing_database():
     raise RuntimeError(SECRET)
 
 
+@pytest.fixture
+def client(settings):
+    """A monitor trusted with the full report (X-Health-Token); the anonymous caller is
+    ``anonymous``."""
+    settings.HEALTH_TOKEN = TOKEN
+    return Client(HTTP_X_HEALTH_TOKEN=TOKEN)
+
+
+@pytest.fixture
+def anonymous(settings):
+    settings.HEALTH_TOKEN = TOKEN
+    return Client()
+
+
 @pytest.mark.parametrize("url", ENDPOINTS)
-def test_anonymous_caller_gets_ok_with_every_check(client, url):
+def test_anonymous_caller_gets_only_the_status_of_every_check(anonymous, url):
+    response = anonymous.get(url)
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"status", "time", "checks"}
+    assert body["status"] == "ok"
+    assert body["checks"] == {
+        "database": {"ok": True},
+        "cache": {"ok": True},
+        "broker": {"ok": True},
+        "worker": {"ok": False, "required": False},  # no heartbeat in the tests
+    }
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_anonymous_caller_learns_nothing_of_a_failure_but_the_503(anonymous, monkeypatch, url):
+    monkeypatch.setitem(health.REQUIRED_CHECKS, "database", _failing_database)
+    response = anonymous.get(url)
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+    assert response.json()["checks"]["database"] == {"ok": False}
+    assert b"RuntimeError" not in response.content
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_trusted_monitor_gets_ok_with_every_check(client, url):
     response = client.get(url)
     assert response.status_code == 200
     body = response.json()
@@ -36,6 +78,66 @@ def test_anonymous_caller_gets_ok_with_every_check(client, url):
         assert "required" not in checks[name]
     assert checks["worker"]["required"] is False
     assert "latency_ms" in checks["worker"]
+
+
+DETAILS = ("vendor", "backend", "transport", "latency_ms")
+
+
+def _has_details(response) -> bool:
+    checks = response.json()["checks"]
+    return any(key in check for check in checks.values() for key in DETAILS)
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+@pytest.mark.parametrize(
+    ("sent", "full"), [(TOKEN, True), ("wrong", False), (TOKEN + "x", False), ("", False)]
+)
+def test_the_token_must_match(settings, url, sent, full):
+    settings.HEALTH_TOKEN = TOKEN
+    assert _has_details(Client(HTTP_X_HEALTH_TOKEN=sent).get(url)) is full
+
+
+def test_no_token_configured_trusts_no_token(settings):
+    settings.HEALTH_TOKEN = ""
+    assert not _has_details(Client(HTTP_X_HEALTH_TOKEN="").get("/healthz"))
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_staff_who_may_see_system_health_get_the_details(client_for, users_by_role, url):
+    from apps.accounts.roles import Role
+
+    seen = {role: _has_details(client_for(user).get(url)) for role, user in users_by_role.items()}
+    assert seen == {
+        Role.SUPER_ADMIN: True,
+        Role.FINANCE: True,
+        Role.SUPPORT: True,
+        Role.COMPLIANCE: False,
+        Role.CREATOR: False,
+    }
+
+
+def test_a_platform_key_gets_the_summary(db):
+    from tests.api.keys import key_client, make_key
+
+    _, raw = make_key("boyfanz")
+    for url in ENDPOINTS:
+        assert not _has_details(key_client(raw).get(url))
+
+
+@pytest.mark.parametrize(
+    ("allowed", "address", "full"),
+    [
+        (["10.0.0.0/8"], "10.1.2.3", True),
+        (["10.0.0.0/8"], "192.0.2.1", False),
+        (["192.0.2.7"], "192.0.2.7", True),
+        (["2001:db8::/32"], "2001:db8::1", True),
+        ([], "10.1.2.3", False),
+    ],
+)
+def test_allowed_addresses_get_the_details(settings, allowed, address, full):
+    settings.HEALTH_ALLOWED_IPS = allowed
+    for url in ENDPOINTS:
+        assert _has_details(Client(REMOTE_ADDR=address).get(url)) is full
 
 
 def test_checks_report_what_they_talked_to(client):

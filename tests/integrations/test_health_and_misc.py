@@ -84,6 +84,21 @@ def test_staff_read_by_fanzdash_id_or_platform_id(
     assert client.get("/api/integrations/users/abc/permissions").status_code == 404
 
 
+@pytest.mark.parametrize("user_id", ["u%001", "%00", "²", "9" * 30])
+def test_a_user_id_no_user_can_have_is_404(synced_creator, client_for, support_user, user_id):
+    # A NUL reached PostgreSQL ("cannot contain NUL characters": a 500); int("²") failed.
+    url = f"/api/integrations/users/{user_id}/permissions"
+    staff = client_for(support_user)
+    for response in (
+        synced_creator.get(url),
+        staff.get(url),
+        staff.get(url, {"platform": "boyfanz"}),
+        staff.get("/api/integrations/users/u1/permissions", {"platform": "boy\x00fanz"}),
+    ):
+        assert response.status_code == 404, response.content
+        assert response.json()["error"] == "not_found"
+
+
 def test_permissions_need_view_user_or_a_key(client_for, finance_user, creator_user):
     assert (
         client_for(finance_user)

@@ -361,6 +361,27 @@ def test_event_dated_in_the_future_is_refused(platform_secret, post_webhook):
     assert "created_at" in error_of(response)[1]
 
 
+@pytest.mark.parametrize(
+    "created_at",
+    ["2026-01-01T00:00:00+17:40", "2020-06-01T00:00:00-20:07", "0001-01-01T00:00:00+05:00"],
+)
+def test_an_instant_the_database_cannot_hold_is_422(platform_secret, post_webhook, created_at):
+    # +17:40 reached PostgreSQL as "time zone displacement out of range" (a 500).
+    payload = tip()
+    payload["created_at"] = created_at
+    response = post_webhook(payload)
+    assert response.status_code == 422
+    assert list(error_of(response)[1]) == ["created_at"]
+    assert_nothing_written()
+
+
+def test_an_instant_with_any_real_offset_is_stored_in_utc(platform_secret, post_webhook):
+    payload = tip()
+    payload["created_at"] = "2026-01-01T09:30:00+15:59"
+    assert post_webhook(payload).status_code == 202
+    assert WebhookEvent.objects.get().occurred_at == datetime(2025, 12, 31, 17, 31, tzinfo=UTC)
+
+
 def test_an_unpaired_surrogate_is_422(platform_secret, post_webhook):
     payload = tip()
     body = json.dumps(payload)[:-1] + ', "note": "\\ud800"}'

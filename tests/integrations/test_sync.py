@@ -342,6 +342,11 @@ def test_a_report_for_a_creator_known_only_elsewhere_does_not_match_them(
         ({"creatorId": "c1", "earnings": "lots"}, "earnings"),
         ({"earnings": {"total": "1"}}, "creatorId"),
         ({"creatorId": "c1", "currency": "XXQ", "earnings": {"total": "1"}}, "currency"),
+        # Text PostgreSQL cannot hold: these were 500s there.
+        ({"creatorId": "c\x001", "earnings": {"total": "1"}}, "creatorId"),
+        ({"creatorId": "c\ud8001", "earnings": {"total": "1"}}, "creatorId"),
+        ({"creatorId": "c1", "currency": "US\x00", "earnings": {"total": "1"}}, "currency"),
+        ({"creatorId": "c1", "currency": "U\ud800D", "earnings": {"total": "1"}}, "currency"),
     ],
 )
 def test_invalid_reports_are_422_with_field_paths(boyfanz_client, body, path):

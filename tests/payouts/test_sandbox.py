@@ -25,6 +25,7 @@ from apps.payouts.adapters.sandbox import (
 from apps.payouts.models import Payout, ProcessorEvent
 from apps.payouts.services.callbacks import CallbackNotDelivered, sandbox_callback_deliver
 from apps.payouts.services.submission import payout_batch_submit
+from tests.chunked import post_chunked
 
 from .conftest import available_minor
 from .submission_helpers import (
@@ -238,6 +239,56 @@ def test_failed_callback_without_code_is_invalid(settled_transfer):
     assert response.status_code == 400
     assert "failureCode" in response.json()["detail"]
     _unchanged(payout)
+
+
+def test_a_chunked_callback_is_read_and_applied(settled_transfer):
+    payout, transfer = settled_transfer()
+    body = callback_body(transfer)
+    response = post_chunked(CALLBACK_PATH, body, headers={"X-FANZ-Signature": sign(body)})
+    assert response.status_code == 200, response.content
+    assert response.json()["result"] == "applied"
+    assert reload(payout).state == Payout.State.PAID
+
+
+def test_a_chunked_callback_the_server_cannot_delimit_is_411(settled_transfer):
+    payout, transfer = settled_transfer()
+    body = callback_body(transfer)
+    response = post_chunked(
+        CALLBACK_PATH, body, headers={"X-FANZ-Signature": sign(body)}, terminated=False
+    )
+    assert response.status_code == 411
+    assert response.json()["error"] == "length_required"
+    _unchanged(payout)
+
+
+def test_a_chunked_callback_over_64_kib_is_413(settled_transfer):
+    payout, _ = settled_transfer()
+    body = b'{"padding": "' + b"x" * (64 * 1024) + b'"}'
+    response = post_chunked(CALLBACK_PATH, body, headers={"X-FANZ-Signature": sign(body)})
+    assert response.status_code == 413
+    assert response.json()["error"] == "payload_too_large"
+    _unchanged(payout)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "status"),
+    [
+        ("text/plain", 415),
+        ("application/x-www-form-urlencoded", 415),
+        ("application/json; charset=latin-1", 415),
+        ("application/json; charset=utf-8", 200),
+    ],
+)
+def test_a_callback_must_be_json(settled_transfer, content_type, status):
+    payout, transfer = settled_transfer()
+    body = callback_body(transfer)
+    response = Client().post(
+        CALLBACK_PATH, data=body, content_type=content_type, HTTP_X_FANZ_SIGNATURE=sign(body)
+    )
+    assert response.status_code == status, response.content
+    if status == 415:
+        assert response.json()["error"] == "unsupported_media_type"
+        _unchanged(payout)
 
 
 def test_callback_refuses_get_and_session_is_not_needed(client_for, finance_user):

@@ -5,7 +5,9 @@ The sandbox (``adapters/sandbox.py``) sends one JSON body per settled transfer, 
 ``X-FANZ-Signature: sha256=<hex HMAC-SHA256(SANDBOX_PROCESSOR_SECRET, raw body)>``. Checked in
 this order, each refusal writing nothing but (for a bad signature) a security event:
 
-1. body size (64 KiB) → 413 ``payload_too_large``
+1. body size (64 KiB) → 413 ``payload_too_large``; over HTTP, before that, a chunked body the
+   server cannot delimit → 411 ``length_required`` and, after it, a body that is not
+   ``application/json`` → 415 ``unsupported_media_type`` (``apps.core.bodies``, in the view)
 2. signature → 401 ``missing_signature`` / ``invalid_signature`` (429 ``throttled`` once the
    address is over the webhooks' failed-authentication quota)
 3. JSON shape → 400 ``malformed_json`` / ``invalid``
