@@ -1,6 +1,6 @@
 """Fuzz the whole REST API with schemathesis against a real server: no answer may be a 5xx.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fanzdash_ci .venv/bin/python tools/fuzz_api.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fanzdash_ci .venv/bin/python .ci/fuzz_api.py
 
 What it does, end to end:
 
