@@ -309,3 +309,12 @@ def test_a_second_run_changes_nothing_anywhere_says_so_and_is_quick():
     # A rerun skips each day whose sales are all posted: a few statements a day instead of
     # some for every sale, refund and release.
     assert len(rerun.captured_queries) * 3 < len(first_run.captured_queries)
+
+
+def test_the_printed_url_and_curl_example_are_site_url(settings):
+    settings.SITE_URL = "http://localhost:8100"
+    output = _seed()
+    assert "FanzDash demo is ready at http://localhost:8100/" in output
+    curl = next(line for line in output.splitlines() if line.lstrip().startswith("curl "))
+    assert curl.endswith(" http://localhost:8100/api/v1/creators/")
+    assert "8000" not in output
