@@ -27,11 +27,16 @@ migrate: setup
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-# DEBUG=true for local use: plain HTTP, static files from the source folders.
+# DEBUG=true for local use: plain HTTP, static files from the source folders. PORT (default
+# 8000; honcho's own default would be 5000) and SITE_URL are exported to the seed and to the
+# three processes: honcho hands web PORT but the worker and beat PORT+100 and PORT+200, so
+# SITE_URL is fixed here, once, for all of them.
 run: export DEBUG ?= true
+run: export PORT ?= 8000
+run: export SITE_URL ?= http://localhost:$(PORT)
 run: export PATH := $(abspath $(BIN)):$(PATH)
 run: seed
-	@echo "Starting web (http://localhost:$${PORT:-8000}/), worker and beat. Ctrl-C stops all three."
+	@echo "Starting web on $(SITE_URL)/ (port $(PORT)), worker and beat. Ctrl-C stops all three."
 	$(BIN)/honcho start --procfile Procfile web worker beat
 
 test: setup

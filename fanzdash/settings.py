@@ -271,8 +271,8 @@ PAYOUT_RETRY_BASE_SECONDS = env.int("PAYOUT_RETRY_BASE_SECONDS", default=60)
 PAYOUT_RETRY_MAX_SECONDS = env.int("PAYOUT_RETRY_MAX_SECONDS", default=6 * 3600)
 # The sandbox processor (apps/payouts/adapters/sandbox.py): its callback signing secret
 # (empty: derived from SECRET_KEY), how long a transfer takes to settle, and where it posts
-# the callback (empty: in-process; the demo may set http://127.0.0.1:8000/api/v1/payouts/
-# sandbox/callback). SANDBOX_AUTO_SETTLE=false leaves transfers pending (tests).
+# the callback (empty: in-process; a demo may set $SITE_URL/api/v1/payouts/sandbox/callback,
+# on the port web listens on). SANDBOX_AUTO_SETTLE=false leaves transfers pending (tests).
 SANDBOX_PROCESSOR_SECRET = env.str("SANDBOX_PROCESSOR_SECRET", default="")
 SANDBOX_SETTLE_DELAY_SECONDS = env.int("SANDBOX_SETTLE_DELAY_SECONDS", default=5)
 SANDBOX_CALLBACK_URL = env.str("SANDBOX_CALLBACK_URL", default="")

@@ -220,3 +220,101 @@ def test_demo_platform_traffic_goes_through_the_webhook_endpoint(seeded):
     assert WebhookEvent.objects.count() == stored
     assert "Demo API key" not in again and PlatformAPIKey.objects.count() == 1
     assert "0 new" in again
+
+
+PROGRESS_LINE = re.compile(r"^\[\s*(\d+\.\d)s\] (.+)$", re.MULTILINE)
+
+
+def test_each_stage_prints_a_line_with_counts_and_the_seconds_so_far(seeded, settings):
+    lines = PROGRESS_LINE.findall(seeded)
+    stages = [text for _, text in lines]
+    expected = [
+        "Demo logins: 6 (one per role)",
+        f"Demo network: {settings.DEMO_NETWORK_CREATORS} creators on 7 platforms",
+        f"Demo network: history: day {settings.DEMO_HISTORY_DAYS} of {settings.DEMO_HISTORY_DAYS}",
+        f"Demo network: {settings.DEMO_NETWORK_CREATORS} creators; this run posted",
+        "Demo platform traffic:",
+        "Demo payouts:",
+        "Demo data loaded in",
+    ]
+    assert len(stages) == len(expected), stages
+    for text, start in zip(stages, expected, strict=True):
+        assert text.startswith(start), (text, start)
+    seconds = [float(elapsed) for elapsed, _ in lines]
+    assert seconds == sorted(seconds)
+    # the progress comes first, then the URL and the logins
+    assert seeded.index("Demo data loaded in") < seeded.index("FanzDash demo is ready at")
+
+
+def test_a_long_history_reports_every_thirty_days(settings):
+    settings.DEMO_NETWORK_CREATORS = 2
+    settings.DEMO_HISTORY_DAYS = 61
+    days = [line for _, line in PROGRESS_LINE.findall(_seed()) if "history: day" in line]
+    assert [line.split(",")[0] for line in days] == [
+        "Demo network: history: day 30 of 61",
+        "Demo network: history: day 60 of 61",
+        "Demo network: history: day 61 of 61",
+    ]
+
+
+def _demo_state() -> dict[str, object]:
+    from django.db.models import Sum
+
+    from apps.creators.models import Creator, PayoutHold, PlatformAccount
+    from apps.integrations.models import WebhookEvent
+    from apps.ledger.models import AccountBalance, JournalEntry, PendingRelease, Posting
+    from apps.payouts.models import PayoutMethod, PayoutSchedule
+    from apps.platforms.models import PlatformAPIKey, WebhookSecret
+
+    models = [
+        User,
+        EmailAddress,
+        Authenticator,
+        Creator,
+        PlatformAccount,
+        PayoutHold,
+        JournalEntry,
+        Posting,
+        PendingRelease,
+        WebhookEvent,
+        WebhookSecret,
+        PayoutMethod,
+        PayoutSchedule,
+        PlatformAPIKey,
+        AuditEvent,
+    ]
+    state: dict[str, object] = {model.__name__: model.objects.count() for model in models}
+    state["released"] = PendingRelease.objects.filter(released_entry__isnull=False).count()
+    state["balances"] = sorted(
+        AccountBalance.objects.values("account_id")
+        .annotate(total=Sum("balance"))
+        .values_list("account_id", "total")
+    )
+    return state
+
+
+def test_a_second_run_changes_nothing_anywhere_says_so_and_is_quick():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as first_run:
+        _seed()
+    before = _demo_state()
+    with CaptureQueriesContext(connection) as rerun:
+        again = _seed()
+    assert _demo_state() == before
+    assert "this run posted 0 earnings, 0 refunds, 0 chargebacks and 0 releases" in again
+    assert "0 new" in again
+    assert "added 0 schedules, 0 payout methods (0 verified) and 0 holds" in again
+    # A rerun skips each day whose sales are all posted: a few statements a day instead of
+    # some for every sale, refund and release.
+    assert len(rerun.captured_queries) * 3 < len(first_run.captured_queries)
+
+
+def test_the_printed_url_and_curl_example_are_site_url(settings):
+    settings.SITE_URL = "http://localhost:8100"
+    output = _seed()
+    assert "FanzDash demo is ready at http://localhost:8100/" in output
+    curl = next(line for line in output.splitlines() if line.lstrip().startswith("curl "))
+    assert curl.endswith(" http://localhost:8100/api/v1/creators/")
+    assert "8000" not in output

@@ -234,6 +234,7 @@ def refund_record(
         currency = lot.pending_account.currency_id
         # What earlier refunds gave back: clearing outflow less the chargeback fees in it.
         earlier = Posting.objects.filter(
+            entry__platform=platform,  # (platform, source_type, source_id) is indexed
             entry__source_type="refund_of",
             entry__source_id=str(original.pk),
             account__kind__in=[AccountKind.PROCESSOR_CLEARING, AccountKind.CHARGEBACK_LOSSES],
@@ -308,7 +309,9 @@ def pending_release_due(*, now: datetime | None = None, batch_size: int = 500) -
             lots = list(
                 PendingRelease.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(released_entry__isnull=True, available_at__lte=now, amount__gt=0)
-                .select_related("pending_account", "available_account", "entry")
+                .select_related(
+                    "pending_account", "available_account", "entry__platform", "entry__creator"
+                )
                 .order_by("available_at")[:batch_size]
             )
             for lot in lots:
@@ -327,7 +330,7 @@ def pending_release_due(*, now: datetime | None = None, batch_size: int = 500) -
                     source_id=str(lot.entry_id),
                 )
                 lot.released_entry = result.entry
-                lot.save(update_fields=["released_entry"])
+            PendingRelease.objects.bulk_update(lots, ["released_entry"])  # one UPDATE, not 500
             return len(lots)
 
         count = run_in_transaction(work)

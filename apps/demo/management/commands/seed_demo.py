@@ -1,6 +1,11 @@
 """``manage.py seed_demo``: the demo network, composed from each app's ``demo.py`` (users,
 the network's creators and their sales, platform traffic through the signed webhook path,
-payout methods and schedules, an API key), then the logins printed. Idempotent."""
+payout methods and schedules, an API key), then the logins printed. Idempotent.
+
+A line per stage (and every few weeks of the sales history) says what was done and how many
+seconds have passed, so that someone watching ``make run`` sees it working."""
+
+import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -16,27 +21,40 @@ class Command(BaseCommand):
     help = "Load the demo data (idempotent: running it again changes nothing) and print logins."
 
     def handle(self, *args, **options) -> None:
-        logins = seed_demo_users()
-        summary = seed_demo_network()
-        traffic = seed_demo_webhooks()
-        payouts = seed_demo_payouts()
+        started = time.monotonic()
         write = self.stdout.write
+
+        def progress(message: str) -> None:
+            write(f"[{time.monotonic() - started:5.1f}s] {message}")
+            self.stdout.flush()  # shown as it happens, even when stdout is a pipe
+
         write(
+            f"Loading the demo data ({settings.DEMO_NETWORK_CREATORS} creators, "
+            f"{settings.DEMO_HISTORY_DAYS} days of sales; a rerun changes nothing):"
+        )
+        self.stdout.flush()
+        logins = seed_demo_users()
+        progress(f"Demo logins: {len(logins)} (one per role)")
+        summary = seed_demo_network(progress=lambda message: progress(f"Demo network: {message}"))
+        progress(
             f"Demo network: {summary.creators} creators; this run posted {summary.earnings} "
             f"earnings, {summary.refunds} refunds, {summary.chargebacks} chargebacks and "
             f"{summary.released} releases (nothing on a rerun)."
         )
-        write(
+        traffic = seed_demo_webhooks()
+        progress(
             f"Demo platform traffic: {traffic.sent} signed webhook events sent, {traffic.stored} "
             f"new, {traffic.duplicates} already stored, {traffic.refused} refused; the worker "
             "processes them (Webhook events in the dashboard)."
         )
-        write(
+        payouts = seed_demo_payouts()
+        progress(
             f"Demo payouts: this run added {payouts.schedules} schedules, {payouts.methods} "
             f"payout methods ({payouts.verified} verified) and {payouts.holds} holds; "
             f"{payouts.payable} creators are payable now (Payouts > Build a batch)."
         )
         raw_key = seed_demo_api_key()
+        progress(f"Demo data loaded in {time.monotonic() - started:.1f} s.")
         if raw_key is not None:
             write(f"Demo API key of boyfanz (shown this once): {raw_key}")
             write(
