@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.creators.models import Creator
-from apps.creators.services import creator_create, platform_account_link
+from apps.creators.services import creator_create, creator_status_set, platform_account_link
 from apps.platforms.models import Platform
 
 from .models import EntryKind, JournalEntry
@@ -134,7 +134,10 @@ def _demo_creators(rng: random.Random, platforms: list[Platform]) -> list[Creato
                 email_verified=True,
             )
             if status != Creator.Status.ACTIVE and creator.status == Creator.Status.ACTIVE:
-                Creator.objects.filter(pk=creator.pk).update(status=status)
+                # Before any platform account is linked: no platform is told (outbound).
+                creator = creator_status_set(
+                    creator=creator, status=status, actor=None, reason="demo network"
+                )
         for platform in on:
             platform_account_link(
                 creator=creator,
