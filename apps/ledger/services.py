@@ -18,7 +18,9 @@ from typing import TypeVar
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
+from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
+from apps.core.money import display_minor
 
 from .accounts import creator_account, network_account, platform_account
 from .models import (
@@ -51,6 +53,11 @@ class PostingSpec:
 class PostResult:
     entry: JournalEntry
     created: bool
+
+
+def _shown(amount_minor: int, currency: str) -> str:
+    """An amount in a message people read: ``"1,234.50 USD"``, never minor units."""
+    return f"{display_minor(amount_minor, currency_exponent(currency))} {currency}"
 
 
 # --- transactions and retries -------------------------------------------------------------
@@ -717,7 +724,8 @@ def refund_record(
         if already + amount > gross:
             raise ApplicationError(
                 "refund_exceeds_original",
-                f"Refunds would total {already + amount} of an original {gross} minor units.",
+                f"Refunds would total {_shown(already + amount, currency)} of an original "
+                f"{_shown(gross, currency)}.",
                 status_code=409,
             )
         fee_total = platform_fee_minor(platform, gross)
@@ -845,7 +853,8 @@ def creator_transfer(
         if held < amount_minor:
             raise ApplicationError(
                 "insufficient_funds",
-                f"The account holds {held} minor units; {amount_minor} requested.",
+                f"The account holds {_shown(held, source.currency_id)}; "
+                f"{_shown(amount_minor, source.currency_id)} requested.",
                 status_code=409,
             )
         return _post_in_transaction(
