@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
-from apps.core.money import format_minor
+from apps.core.money import display_minor
 from apps.creators.models import Creator, PayoutHold
 from apps.ledger.models import Account, AccountBalance, AccountKind
 from apps.payouts.models import Payout, PayoutBatch, PayoutMethod, PayoutSchedule, ProcessorCurrency
@@ -73,7 +73,7 @@ MESSAGES = {
 
 
 def _money(amount_minor: int, currency: str) -> str:
-    return f"{format_minor(amount_minor, currency_exponent(currency))} {currency}"
+    return f"{display_minor(amount_minor, currency_exponent(currency))} {currency}"
 
 
 @dataclass

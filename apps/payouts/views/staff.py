@@ -14,7 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
+from apps.core.money import display_minor
 from apps.core.types import HtmxHttpRequest
 from apps.creators.models import Creator
 from apps.integrations.models import MassPayoutRequest
@@ -26,11 +28,11 @@ from apps.payouts.selectors.eligibility import creator_payout_eligibility
 from apps.payouts.selectors.payouts import (
     batch_get,
     batch_list,
+    batch_outcomes,
     batch_payouts,
     batch_state_counts,
     batch_totals_by_currency,
     mass_payout_requests_recorded,
-    money,
     payout_get,
     payout_ledger_trail,
 )
@@ -43,6 +45,29 @@ from apps.payouts.services.batches import (
 
 PAGE_SIZE = 50
 PAYOUTS_PAGE_SIZE = 100
+
+
+def money(amount_minor: int | None, currency: str) -> str:
+    """For people: ``123450, "USD"`` -> ``"1,234.50"`` (the CSV export and the API keep
+    ``selectors.payouts.money``, without separators)."""
+    if amount_minor is None:
+        return ""
+    return display_minor(amount_minor, currency_exponent(currency))
+
+
+# What each processor event kind means, for the payout page's "What the processor said".
+PROCESSOR_EVENT_LABELS = {
+    "submitting": "Sending to the processor",
+    "accepted": "Accepted by the processor",
+    "paid": "Paid",
+    "failed": "Failed",
+    "awaiting_file": "Waiting for the bank file",
+    "callback": "Callback from the processor",
+    "sandbox_transfer": "Sandbox transfer (the processor's record)",
+    "sandbox_refusal": "Refused by the sandbox",
+    "file_exported": "Included in a bank file",
+    "file_result": "Result file from the bank",
+}
 
 
 def _detail(message) -> str:
@@ -58,9 +83,9 @@ def batch_list_view(request: HtmxHttpRequest):
     if batch_filter.is_bound and not batch_filter.is_valid():
         batches = batches.none()
     page = Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page"))
+    outcomes = batch_outcomes([batch.pk for batch in page])
     for batch in page:
-        batch.total_display = money(batch.total_minor, batch.currency_id)
-        batch.fee_display = money(batch.fee_total_minor, batch.currency_id)
+        batch.outcome = outcomes[batch.pk]
     context = {
         "filter": batch_filter,
         "page": page,
@@ -84,17 +109,13 @@ def batch_list_view(request: HtmxHttpRequest):
 def batch_detail_view(request: HtmxHttpRequest, pk: int):
     batch = batch_get(pk)
     page = Paginator(batch_payouts(batch), PAYOUTS_PAGE_SIZE).get_page(request.GET.get("page"))
-    for payout in page:
-        payout.amount_display = money(payout.amount_minor, payout.currency_id)
-        payout.fee_display = money(payout.fee_minor, payout.currency_id)
+    batch.outcome = batch_outcomes([batch.pk])[batch.pk]
     user = request.user
     context = {
         "batch": batch,
         "page": page,
         "states": batch_state_counts(batch),
-        "total_display": money(batch.total_minor, batch.currency_id),
-        "fee_display": money(batch.fee_total_minor, batch.currency_id),
-        "net_display": money(batch.total_minor - batch.fee_total_minor, batch.currency_id),
+        "net_minor": batch.total_minor - batch.fee_total_minor,
         "can_approve": (
             batch.status == PayoutBatch.Status.DRAFT
             and user.has_perm("payouts.approve_payoutbatch")
@@ -253,7 +274,16 @@ def creator_eligibility_view(request: HtmxHttpRequest, pk: int):
 def payout_detail_view(request: HtmxHttpRequest, pk: int):
     payout = payout_get(pk)
     trail = payout_ledger_trail(payout)
+    for step in trail:
+        for posting in step.postings:
+            amount, currency = posting["amount_minor"], posting["account"].currency_id
+            posting["debit"] = money(amount, currency) if amount > 0 else ""
+            posting["credit"] = money(-amount, currency) if amount < 0 else ""
     events = list(payout.processor_events.order_by("occurred_at", "id")[:200])
+    for event in events:
+        event.label = PROCESSOR_EVENT_LABELS.get(
+            event.kind, event.kind.replace("_", " ").capitalize()
+        )
     return render(
         request,
         "payouts/payout_detail.html",
