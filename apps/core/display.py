@@ -56,6 +56,18 @@ RECORDS: dict[str, PageOf] = {
 }
 
 
+def record_words(label: str, pk, text: str = "") -> str:
+    """``"Webhook event #11"``; with the record's own description, the kind first unless the
+    description already says it (``"Payout #38 to …"``, not ``"Payout Payout #38 to …"``)."""
+    noun = record_noun(label)
+    if not text:
+        return f"{noun} #{pk}"
+    first = text.split(maxsplit=1)[0].lower() if text.split() else ""
+    if first in noun.lower().split():
+        return text
+    return f"{noun} {text}"
+
+
 def record_noun(label: str) -> str:
     page = RECORDS.get((label or "").lower())
     if page is not None:
@@ -266,3 +278,30 @@ def show_fields(data, *, user=None) -> list[tuple[str, Shown]]:
             continue
         rows.append((field_label(key), show_value(key, value, siblings=data, user=user)))
     return rows
+
+
+# --- audit actions ---------------------------------------------------------------------------
+
+# Prefixes that only say which app recorded the action ("payouts.payout_paid"): dropped.
+_APP_PREFIXES = {"payouts", "integrations", "ledger", "audit", "outbound", "admin", "core"}
+_ACTION_WORDS = {
+    "auth.login": "Signed in",
+    "auth.logout": "Signed out",
+    "auth.login_failed": "Sign-in failed",
+    "auth.login_throttled": "Sign-in throttled",
+}
+_ACRONYMS = {"api": "API", "kyc": "KYC", "csv": "CSV", "totp": "TOTP", "mfa": "MFA"}
+
+
+def action_words(action: str) -> str:
+    """``"payouts.payout_paid"`` -> ``"Payout paid"``; ``"platform.api_key_created"`` ->
+    ``"Platform API key created"``; ``"auth.login"`` -> ``"Signed in"``."""
+    action = str(action or "")
+    if action in _ACTION_WORDS:
+        return _ACTION_WORDS[action]
+    prefix, _, rest = action.partition(".")
+    if prefix in _APP_PREFIXES and rest:
+        action = rest
+    words = [_ACRONYMS.get(w, w) for w in re.split(r"[._]+", action) if w]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]

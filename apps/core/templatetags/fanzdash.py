@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
@@ -11,10 +12,11 @@ from django.utils.safestring import SafeString
 from apps.core.currencies import currency_exponent
 from apps.core.display import (
     Shown,
+    action_words,
     field_label,
     parse_reference,
     record_link,
-    record_noun,
+    record_words,
     show_fields,
     show_value,
 )
@@ -143,8 +145,7 @@ def record(context, label, pk, text=""):
     when there is one the user may open: ``Webhook event #11``, ``User admin@…``."""
     if not label:
         return text or ""
-    noun = record_noun(label)
-    words = f"{noun} {text}" if text else f"{noun} #{pk}"
+    words = record_words(label, pk, text)
     url = record_link(label, pk, context.get("user"))
     if url:
         return format_html('<a href="{}">{}</a>', url, words)
@@ -179,3 +180,32 @@ def words(code) -> str:
     ``"subscription_created"`` → ``"Subscription created"``."""
     text = str(code or "").replace("_", " ").replace(".", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+@register.filter
+def filtered(filterset) -> bool:
+    """Whether a list's filter (a django-filter FilterSet, or a form) has any value set: an
+    empty list then says "No … match these filters", otherwise that there is nothing yet.
+    ``?page=2`` alone is no filter."""
+    form = getattr(filterset, "form", filterset)
+    data = getattr(filterset, "data", None) or getattr(form, "data", None) or {}
+    for name in getattr(form, "fields", {}):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        if any(value not in (None, "") and str(value).strip() for value in values):
+            return True
+    return False
+
+
+@register.filter
+def unix_time(seconds):
+    """Unix seconds (as signed webhook headers carry them) as an aware UTC datetime."""
+    try:
+        return datetime.fromtimestamp(int(seconds), tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+@register.filter
+def action(code) -> str:
+    """An audit action in words: ``"payouts.payout_paid"`` → ``"Payout paid"``."""
+    return action_words(code)
