@@ -241,6 +241,9 @@ SANDBOX_SETTLE_DELAY_SECONDS = env.int("SANDBOX_SETTLE_DELAY_SECONDS", default=5
 SANDBOX_CALLBACK_URL = env.str("SANDBOX_CALLBACK_URL", default="")
 SANDBOX_AUTO_SETTLE = env.bool("SANDBOX_AUTO_SETTLE", default=True)
 SANDBOX_SUBMIT_LATENCY_MS = env.int("SANDBOX_SUBMIT_LATENCY_MS", default=0)
+# Whether creators may choose the sandbox processor for a payout method of their own: in the
+# demo and in development (`make run` sets DEBUG=true), never by default in production.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
 
 # Webhook secret of every platform that has none of its own (see apps/platforms).
 WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")
