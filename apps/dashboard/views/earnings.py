@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.vary import vary_on_headers
 
 from apps.core.currencies import currency_exponent
-from apps.core.money import format_minor
+from apps.core.money import display_minor, format_minor
 from apps.core.types import HtmxHttpRequest
 from apps.creators.models import Creator
 from apps.ledger.models import AccountKind, EntryKind, JournalEntry
@@ -63,6 +63,12 @@ def _own_creator(request: HtmxHttpRequest) -> Creator:
 
 
 def _money(minor: int, currency: str) -> str:
+    """For the creator to read: ``1,234.50`` (the page adds the currency)."""
+    return display_minor(minor, currency_exponent(currency))
+
+
+def _csv_money(minor: int, currency: str) -> str:
+    """For the CSV statement (spreadsheets, machines): ``1234.50``."""
     return format_minor(minor, currency_exponent(currency))
 
 
@@ -239,7 +245,8 @@ def _chart_context(creator: Creator) -> dict:
         series.append(
             {
                 "currency": currency,
-                "values": [_money(v, currency) for v in values],
+                "values": [_csv_money(v, currency) for v in values],  # for the script
+                "shown": [_money(v, currency) for v in values],  # for the table
                 "total": _money(sum(values), currency),
             }
         )
@@ -250,7 +257,7 @@ def _chart_context(creator: Creator) -> dict:
             table.append(
                 {
                     "day": days[index],
-                    "amounts": [s["values"][index] for s in series],
+                    "amounts": [s["shown"][index] for s in series],
                 }
             )
     return {
@@ -306,7 +313,7 @@ def statement_rows(statement: Statement, *, last_day: date) -> Iterator[list[str
             account.kind,
             "",
             account.currency_id,
-            _money(minor, account.currency_id),
+            _csv_money(minor, account.currency_id),
         ]
 
     yield STATEMENT_HEADER
@@ -322,9 +329,9 @@ def statement_rows(statement: Statement, *, last_day: date) -> Iterator[list[str
                 account.platform.name,
                 entry_words(line.entry, kind=account.kind, display_amount=line.amount),
                 account.kind,
-                _money(line.amount, account.currency_id),
+                _csv_money(line.amount, account.currency_id),
                 account.currency_id,
-                _money(line.account_balance, account.currency_id),
+                _csv_money(line.account_balance, account.currency_id),
             ]
     for account in shown:
         yield balance_line(account, last_day, "Closing balance", closing[account.pk])
