@@ -42,6 +42,7 @@ from apps.payouts.services.batches import (
     payout_batch_cancel,
     payout_batches_build,
 )
+from apps.platforms.selectors import platform_names
 
 PAGE_SIZE = 50
 PAYOUTS_PAGE_SIZE = 100
@@ -239,6 +240,7 @@ def creator_eligibility_view(request: HtmxHttpRequest, pk: int):
     )
     for payout in recent:
         payout.amount_display = money(payout.amount_minor, payout.currency_id)
+    names = platform_names()
     return render(
         request,
         "payouts/batch_creator_eligibility.html",
@@ -258,7 +260,7 @@ def creator_eligibility_view(request: HtmxHttpRequest, pk: int):
             "kyc_used_display": money(by_hand.kyc_used_usd_minor, "USD"),
             "lines": [
                 {
-                    "platform": line.platform_slug,
+                    "platform": names.get(line.platform_slug, line.platform_slug),
                     "available": money(line.available_minor, currency),
                     "take": money(line.take_minor, currency),
                 }
