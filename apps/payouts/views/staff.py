@@ -101,6 +101,11 @@ def batch_list_view(request: HtmxHttpRequest):
             if request.user.has_perm("payouts.build_payoutbatch")
             else []
         )
+        if context["mass_requests"]:
+            names = platform_names()
+            for mass in context["mass_requests"]:
+                platforms = (mass.payload or {}).get("platforms") or []
+                mass.platform_names = [names.get(slug, slug) for slug in platforms]
     return render(request, template, context)
 
 
