@@ -280,6 +280,9 @@ SANDBOX_AUTO_SETTLE = env.bool("SANDBOX_AUTO_SETTLE", default=True)
 SANDBOX_SUBMIT_LATENCY_MS = env.int("SANDBOX_SUBMIT_LATENCY_MS", default=0)
 # Outcome plans by the destination's last two digits, over the built-in table (tests, demos).
 SANDBOX_OUTCOMES: dict[str, str] = {}
+# Whether creators may choose the sandbox processor for a payout method of their own: in the
+# demo and in development (`make run` sets DEBUG=true), never by default in production.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
 
 # Webhook secret of every platform that has none of its own (see apps/platforms).
 WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")
@@ -476,7 +479,28 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "client_error_short": {"()": "apps.core.logs.ClientErrorWithoutTraceback"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_error_short"],
+        },
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
+    # Django's own "django" logger also prints to a console handler of its own when DEBUG is
+    # on: every line twice. Here it only mails admins (as Django's default) and propagates.
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+        "django.request": {"filters": ["client_error_short"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="fanzdash-demo")

@@ -1,6 +1,8 @@
 import django_filters
 from django import forms
 
+from apps.core.display import RECORDS
+
 from .models import AuditEvent
 
 
@@ -9,7 +11,11 @@ class AuditEventFilter(django_filters.FilterSet):
         field_name="actor_email", lookup_expr="icontains", label="Actor email"
     )
     action = django_filters.CharFilter(lookup_expr="istartswith", label="Action")
-    target_type = django_filters.CharFilter(lookup_expr="iexact", label="Target type")
+    target_type = django_filters.ChoiceFilter(
+        choices=sorted(((label, page.noun) for label, page in RECORDS.items()), key=lambda c: c[1]),
+        empty_label="Any kind",
+        label="Target",
+    )
     target_id = django_filters.CharFilter(label="Target id")
     ip = django_filters.CharFilter(label="IP")
     since = django_filters.DateFilter(

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from .exceptions import ApplicationError
 from .models import Currency
+from .money import display_minor
 
 ISO_4217 = [
     ("AED", "UAE Dirham", 2),
@@ -64,3 +65,15 @@ def currency_exponent(code: str) -> int:
     if row is None:
         raise ApplicationError("unknown_currency", {"currency": f"Unknown currency {code!r}."})
     return row
+
+
+def amount_text(minor: int, currency: str) -> str:
+    """An amount as people read it, without its currency: ``amount_text(123450, "USD")`` →
+    ``"1,234.50"`` (for a page that shows the currency beside it)."""
+    return display_minor(int(minor), currency_exponent(str(currency).upper()))
+
+
+def money_text(minor: int, currency: str) -> str:
+    """An amount as people read it, with its currency: ``money_text(123450, "USD")`` →
+    ``"1,234.50 USD"`` (messages, pages; never minor units)."""
+    return f"{amount_text(minor, currency)} {str(currency).upper()}"

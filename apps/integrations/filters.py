@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from apps.audit.models import SecurityEvent
-from apps.core.filters import IdFilter, InstantFilter
-from apps.creators.models import PayoutHold
+from apps.core.filters import InstantFilter
+from apps.creators.models import Creator, PayoutHold
 from apps.platforms.models import Platform
 
 from .models import CENTRAL_SOURCE, EarningsReport, WebhookEvent
@@ -14,8 +14,13 @@ from .schemas import EVENT_TYPES
 
 
 def _source_choices():
-    slugs = Platform.objects.order_by("slug").values_list("slug", flat=True)
-    return [(slug, slug) for slug in slugs] + [(CENTRAL_SOURCE, f"{CENTRAL_SOURCE} (central)")]
+    platforms = Platform.objects.order_by("name").values_list("slug", "name")
+    return [*platforms, (CENTRAL_SOURCE, "FanzDash (central)")]
+
+
+def _words(code: str) -> str:
+    text = code.replace("_", " ")
+    return text[:1].upper() + text[1:]
 
 
 def _date(label: str, lookup: str, field: str):
@@ -37,7 +42,7 @@ class WebhookEventFilter(django_filters.FilterSet):
         choices=_source_choices, empty_label="Any platform", label="Platform"
     )
     event_type = django_filters.ChoiceFilter(
-        choices=[(name, name) for name in EVENT_TYPES], empty_label="Any type", label="Type"
+        choices=[(name, _words(name)) for name in EVENT_TYPES], empty_label="Any type", label="Type"
     )
     state = django_filters.ChoiceFilter(choices=WebhookEvent.State.choices, empty_label="Any state")
     since = _date("Received from", "gte", "received_at__date")
@@ -100,8 +105,15 @@ class PayoutHoldFilter(django_filters.FilterSet):
     source = django_filters.ChoiceFilter(
         choices=PayoutHold.Source.choices, empty_label="Any source"
     )
-    # From a creator's page ("Review and release holds"); not shown as a form field.
-    creator = IdFilter(field_name="creator_id", widget=forms.HiddenInput)
+    # A choice of the creators who have (had) a hold; a creator's page links here with
+    # ?creator=<id> ("Review and release holds").
+    creator = django_filters.ModelChoiceFilter(
+        queryset=lambda request: Creator.objects.filter(
+            Exists(PayoutHold.objects.filter(creator=OuterRef("pk")))
+        ).order_by("display_name", "pk"),
+        empty_label="Any creator",
+        label="Creator",
+    )
 
     class Meta:
         model = PayoutHold

@@ -18,10 +18,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from apps.core.display import field_label
 from apps.core.exceptions import ApplicationError
-from apps.core.money import format_minor
+from apps.core.money import display_minor
 from apps.core.types import HtmxHttpRequest
 from apps.creators.services import payout_hold_release
+from apps.platforms.selectors import platform_names
 
 from .filters import EarningsReportFilter, PayoutHoldFilter, SecurityEventFilter, WebhookEventFilter
 from .forms import LinkDecisionForm, ReviewNoteForm
@@ -115,13 +117,14 @@ def webhook_event_replay_view(request: HtmxHttpRequest, pk: int):
 # --- earnings reports ----------------------------------------------------------------------
 
 
-def _figure_rows(report) -> list[tuple[str, str, str, str, bool]]:
-    """(figure, reported, ledger, difference, differs) formatted in the report's currency."""
+def _figure_rows(report, names: dict[str, str]) -> list[tuple[str, str, str, str, bool]]:
+    """(figure, reported, ledger, difference, differs) formatted in the report's currency,
+    figures in words ("This month", "On BoyFanz")."""
     exponent = report.currency.exponent
     reported, ledger, difference = report.reported, report.ledger or {}, report.difference or {}
 
     def money(value) -> str:
-        return format_minor(value, exponent) if isinstance(value, int) else "—"
+        return display_minor(value, exponent) if isinstance(value, int) else "—"
 
     rows = []
     for name, value in reported.items():
@@ -130,7 +133,7 @@ def _figure_rows(report) -> list[tuple[str, str, str, str, bool]]:
                 diff = (difference.get("platforms") or {}).get(slug)
                 rows.append(
                     (
-                        f"platforms.{slug}",
+                        f"On {names.get(slug, slug)}",
                         money(amount),
                         money((ledger.get("platforms") or {}).get(slug)),
                         money(diff),
@@ -139,7 +142,9 @@ def _figure_rows(report) -> list[tuple[str, str, str, str, bool]]:
                 )
             continue
         diff = difference.get(name)
-        rows.append((name, money(value), money(ledger.get(name)), money(diff), bool(diff)))
+        rows.append(
+            (field_label(name), money(value), money(ledger.get(name)), money(diff), bool(diff))
+        )
     return rows
 
 
@@ -149,8 +154,9 @@ def _figure_rows(report) -> list[tuple[str, str, str, str, bool]]:
 def earnings_report_list_view(request: HtmxHttpRequest):
     report_filter = EarningsReportFilter(request.GET or None, queryset=earnings_report_list())
     page = _filtered_page(request, report_filter)
+    names = platform_names()
     for report in page:
-        report.figure_rows = _figure_rows(report)
+        report.figure_rows = _figure_rows(report, names)
     return render(
         request,
         _template(request, "integrations/earnings_report_list.html"),

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from apps.core.currencies import currency_exponent
-from apps.core.money import format_minor
+from apps.core.money import display_minor
 
 from .models import CREATOR_KINDS, EARNING_KINDS, AccountBalance, EntryKind, JournalEntry, Posting
 
@@ -53,7 +53,7 @@ def network_summary(*, days: int = 30) -> dict:
                 "currency": code,
                 "sales": values["sales"],
                 **{
-                    key: format_minor(values[key], exponent)
+                    key: display_minor(values[key], exponent)
                     for key in ("gross", "pending", "available", "in_payout")
                 },
             }

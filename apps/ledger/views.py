@@ -18,7 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.core.csv import csv_writer
 from apps.core.exceptions import ApplicationError
-from apps.core.money import format_minor
+from apps.core.money import display_minor
 from apps.core.types import HtmxHttpRequest
 from apps.creators.models import Creator
 
@@ -56,8 +56,8 @@ def _fragment(request: HtmxHttpRequest, template: str, name: str = "results") ->
 def _debit_credit(amount: int, exponent: int) -> tuple[str, str]:
     """A signed posting amount as the (debit, credit) columns of a table."""
     if amount > 0:
-        return format_minor(amount, exponent), ""
-    return "", format_minor(-amount, exponent)
+        return display_minor(amount, exponent), ""
+    return "", display_minor(-amount, exponent)
 
 
 # --- accounts --------------------------------------------------------------------------------
@@ -71,7 +71,7 @@ def account_list_view(request: HtmxHttpRequest):
     page = Paginator(account_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for account in page:
         shown = account.display_sign * account.balance
-        account.balance_display = format_minor(shown, account.currency.exponent)
+        account.balance_display = display_minor(shown, account.currency.exponent)
         account.balance_negative = shown < 0
     return render(
         request,
@@ -94,7 +94,7 @@ def account_detail_view(request: HtmxHttpRequest, pk: int):
     as_of = as_of_balance = None
     if as_of_form.is_bound and as_of_form.is_valid() and as_of_form.cleaned_data["as_of"]:
         as_of = as_of_form.cleaned_data["as_of"]
-        as_of_balance = format_minor(sign * account_balance(account, as_of=as_of), exponent)
+        as_of_balance = display_minor(sign * account_balance(account, as_of=as_of), exponent)
     page = Paginator(account_postings(account), PAGE_SIZE).get_page(request.GET.get("page"))
     for posting in page:
         posting.debit, posting.credit = _debit_credit(posting.amount, exponent)
@@ -103,8 +103,8 @@ def account_detail_view(request: HtmxHttpRequest, pk: int):
         _fragment(request, "ledger/account_detail.html", "postings"),
         {
             "account": account,
-            "balance": format_minor(sign * balance, exponent),
-            "balance_raw": format_minor(balance, exponent),
+            "balance": display_minor(sign * balance, exponent),
+            "balance_raw": display_minor(balance, exponent),
             "as_of_form": as_of_form,
             "as_of": as_of,
             "as_of_balance": as_of_balance,
@@ -123,7 +123,7 @@ def _entry_totals(entry: JournalEntry) -> list[str]:
         if posting.amount > 0:
             currency = posting.account.currency
             totals[(currency.code, currency.exponent)] += posting.amount
-    return [f"{format_minor(v, exp)} {code}" for (code, exp), v in sorted(totals.items())]
+    return [f"{display_minor(v, exp)} {code}" for (code, exp), v in sorted(totals.items())]
 
 
 @login_required
@@ -185,7 +185,7 @@ def entry_detail_view(request: HtmxHttpRequest, pk: int):
     can_reverse = request.user.has_perm("ledger.reverse_entry") and reverse_blocked is None
     lot_amount = None
     if lot is not None:
-        lot_amount = format_minor(lot.amount, lot.pending_account.currency.exponent)
+        lot_amount = display_minor(lot.amount, lot.pending_account.currency.exponent)
     return render(
         request,
         "ledger/entry_detail.html",
@@ -193,7 +193,7 @@ def entry_detail_view(request: HtmxHttpRequest, pk: int):
             "entry": entry,
             "postings": postings,
             "totals": [
-                (code, format_minor(debit, exp), format_minor(credit, exp))
+                (code, display_minor(debit, exp), display_minor(credit, exp))
                 for (code, exp), (debit, credit) in sorted(totals.items())
             ],
             "reversed_by": reversed_by,
@@ -275,9 +275,9 @@ def trial_balance_view(request: HtmxHttpRequest):
     totals = [
         {
             "currency": currency,
-            "debit": format_minor(debit_totals[currency], exponents[currency]),
-            "credit": format_minor(credit_totals[currency], exponents[currency]),
-            "net": format_minor(total, exponents[currency]),
+            "debit": display_minor(debit_totals[currency], exponents[currency]),
+            "credit": display_minor(credit_totals[currency], exponents[currency]),
+            "net": display_minor(total, exponents[currency]),
             "balanced": total == 0,
         }
         for currency, total in sorted(balance.totals.items())
@@ -329,15 +329,15 @@ def statement_view(request: HtmxHttpRequest, creator_pk: int):
         closing = statement.closing
         page = Paginator(list(statement.lines()), PAGE_SIZE * 2).get_page(request.GET.get("page"))
         for line in page:
-            line.amount_display = format_minor(line.amount, exponent)
-            line.balance_display = format_minor(line.balance, exponent)
+            line.amount_display = display_minor(line.amount, exponent)
+            line.balance_display = display_minor(line.balance, exponent)
         context.update(
             statement=statement,
             currency=currency,
             page=page,
-            opening=format_minor(statement.opening, exponent),
-            closing=format_minor(closing, exponent),
-            net=format_minor(closing - statement.opening, exponent),
+            opening=display_minor(statement.opening, exponent),
+            closing=display_minor(closing, exponent),
+            net=display_minor(closing - statement.opening, exponent),
         )
     elif request.GET.get("format") == "csv":
         response = HttpResponse(status=400, content_type="text/csv")

@@ -313,7 +313,8 @@ class PayoutBatch(models.Model):
         indexes = [models.Index(fields=["status", "-created_at"], name="payout_batch_status_idx")]
 
     def __str__(self) -> str:
-        return f"Batch #{self.pk} {self.processor.code} {self.currency_id} ({self.status})"
+        status = self.get_status_display().lower()
+        return f"Batch #{self.pk} · {self.processor.name} · {self.currency_id} ({status})"
 
 
 class Payout(models.Model):
@@ -374,7 +375,7 @@ class Payout(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Payout #{self.pk} to {self.creator} ({self.state})"
+        return f"Payout #{self.pk} to {self.creator} ({self.get_state_display().lower()})"
 
 
 class PayoutItem(models.Model):

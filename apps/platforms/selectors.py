@@ -65,3 +65,8 @@ def platform_api_keys(platform: Platform) -> list[PlatformAPIKey]:
 
 def platform_api_key_get(platform: Platform, prefix: str) -> PlatformAPIKey:
     return get_object_or_404(PlatformAPIKey, platform=platform, prefix=prefix)
+
+
+def platform_names() -> dict[str, str]:
+    """Slug → name of every platform (one query), to show names where a slug is stored."""
+    return dict(Platform.objects.values_list("slug", "name"))

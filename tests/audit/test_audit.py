@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.db import connection, transaction
@@ -139,7 +140,10 @@ def test_audit_detail_and_export(client_for, compliance_user, super_admin):
     client = client_for(compliance_user)
     detail = client.get(reverse("audit:detail", args=[event.pk]))
     assert detail.status_code == 200
-    assert b"&quot;finance&quot;" in detail.content
+    body = detail.content.decode()
+    # Before/after field by field, in words: no JSON or dict repr.
+    assert '<th scope="row">Role</th>' in body and ">finance</td>" in body
+    assert "&quot;finance&quot;" not in body and "{&#x27;" not in body
     export = client.get(reverse("audit:export"), {"action": "user."})
     body = b"".join(export.streaming_content).decode()
     rows = list(csv.DictReader(io.StringIO(body)))
@@ -222,3 +226,42 @@ def test_pausing_a_schedule_in_the_admin_is_audited(client_for, super_admin):
         ).exists()
         or AuditEvent.objects.filter(action__startswith="admin.django_celery_beat").exists()
     )
+
+
+def _visible_text(html: str) -> str:
+    """The page's text as a reader sees it (tags and attribute values left out)."""
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_audit_targets_and_actors_are_words_and_links(client_for, compliance_user, super_admin):
+    audit_record(
+        actor=super_admin,
+        action="integrations.webhook_event_replayed",
+        target_type="integrations.webhookevent",
+        target_id=11,
+    )
+    role_change = audit_record(
+        actor=super_admin, action="user.role_changed", target=compliance_user
+    )
+    admin_page = reverse("accounts:detail", args=[super_admin.pk])
+    compliance_page = reverse("accounts:detail", args=[compliance_user.pk])
+
+    body = client_for(super_admin).get(reverse("audit:list")).content.decode()
+    text = _visible_text(body)
+    assert "Webhook event #11" in text
+    assert f'<a href="{reverse("integrations:event", args=[11])}">Webhook event #11</a>' in body
+    assert f'<a href="{compliance_page}">User compliance@example.test</a>' in body
+    assert f'<a href="{admin_page}">admin@example.test</a>' in body  # the actor
+    assert "Webhook event replayed" in text and "User role changed" in text
+    for leak in ("integrations.webhookevent", "accounts.user", "webhook_event_replayed"):
+        assert leak not in text, leak
+
+    # Compliance may not open webhook events: the words, without a link.
+    body = client_for(compliance_user).get(reverse("audit:list")).content.decode()
+    assert "Webhook event #11" in _visible_text(body)
+    assert reverse("integrations:event", args=[11]) not in body
+
+    detail = client_for(super_admin).get(reverse("audit:detail", args=[role_change.pk]))
+    text = _visible_text(detail.content.decode())
+    assert "User compliance@example.test" in text
+    assert "accounts.user" not in text

@@ -156,3 +156,26 @@ def test_creators_land_on_their_earnings(client_for, creator_factory):
     creator = creator_factory()
     response = client_for(creator.user).get(reverse("dashboard:home"))
     assert response["Location"] == reverse("earnings:home")
+
+
+def _active_labels(response) -> list[str]:
+    return [item["label"] for item in response.context["nav_items"] if item["active"]]
+
+
+def test_exactly_one_navigation_item_is_active_the_best_match(super_admin, client_for):
+    client = client_for(super_admin)
+    expected = {
+        reverse("payouts:methods_verify_list"): "Verify payout methods",
+        reverse("payouts:batch_list"): "Payouts",
+        reverse("payouts:batch_build"): "Payouts",
+        reverse("ledger:trial_balance"): "Trial balance",
+        reverse("ledger:accounts"): "Ledger",
+        reverse("ledger:entries"): "Ledger",
+        reverse("integrations:payout_holds"): "Payout holds",
+        reverse("dashboard:overview"): "Overview",
+    }
+    for url, label in expected.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert _active_labels(response) == [label], url
+        assert response.content.count(b'aria-current="page"') == 1, url

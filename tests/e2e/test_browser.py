@@ -279,3 +279,58 @@ def test_finance_follows_a_platform_event_and_replays_a_failed_one(page, live_se
     expect(page.get_by_text(re.compile("replay", re.I)).first).to_be_visible()
     assert AuditEvent.objects.filter(action__icontains="replay").count() == 1
     page.screenshot(path=_artifact("webhook-event-replayed.png"), full_page=True)
+
+
+def test_busy_pages_fit_a_phone_and_a_desktop(page):
+    """The overview and a creator's page do not scroll sideways on a 390 px phone (wide tables
+    scroll inside their own box); the webhook events table fits a 1440 px screen."""
+    from apps.audit.services import audit_record
+    from apps.integrations.services.processing import webhook_event_process_now
+    from tests.factories import make_creator, post_earning
+    from tests.integrations.h2_support import payload_for, store_event
+    from tests.payouts.submission_helpers import reseed
+
+    reseed()  # a transactional test before this one may have flushed the reference data
+    creator = make_creator(
+        platforms=("boyfanz", "girlfanz"), display_name="Alexandrina Montgomery-Featherstone"
+    )
+    for n in range(12):
+        post_earning(creator, gross=f"{1000 + n}.99", platform=("boyfanz", "girlfanz")[n % 2])
+    admin = make_user(Role.SUPER_ADMIN, email="a.very.long.administrator.address@example.test")
+    for n in range(5):
+        audit_record(
+            actor=admin,
+            action="payouts.payout_retry_scheduled",
+            target=creator,
+            after={"reason": "the processor asked us to slow down " * 3},
+        )
+        event = store_event(
+            payload_for(
+                "refund_issued",
+                event_id=f"evt_e2e_a_rather_long_event_identifier_{n:04d}",
+                transactionId=f"tx_e2e_a_rather_long_transaction_{n:04d}",
+            )
+        )
+        webhook_event_process_now(event.pk)
+
+    _sign_in(page, admin.email)
+    page.locator("input[name=code]").fill(_code(admin.totp))
+    page.get_by_role("button", name="Sign In").click()
+    expect(page).to_have_url(re.compile(r"/overview/$"))
+
+    scrolling_tables = """() => Array.from(document.querySelectorAll('.table-responsive'))
+        .filter(box => box.scrollWidth > box.clientWidth + 1).length"""
+    for width, path in [
+        (390, "/overview/"),
+        (390, f"/creators/{creator.pk}/"),
+        (390, "/integrations/events/"),
+        (1440, "/integrations/events/"),
+    ]:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(path)
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+        assert page_width <= width, (path, width, page_width)
+        if width == 1440:
+            assert page.evaluate(scrolling_tables) == 0, path
+        name = re.sub(r"\W+", "-", path.strip("/"))
+        page.screenshot(path=_artifact(f"fit-{name}-{width}.png"), full_page=True)

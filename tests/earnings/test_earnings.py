@@ -148,8 +148,9 @@ def test_zero_decimal_currency_is_formatted_with_its_exponent(client, creator, e
     earning(creator, platform="boyfanz", gross="1500", currency="JPY")
     response = client.get(reverse(HOME))
     (row,) = response.context["balances"]
-    assert row.pending == "1500"
-    assert response.context["chart_data"]["series"][0]["values"][-1] == "1500"
+    assert row.pending == "1,500"  # people read separators; no decimals for JPY
+    assert response.context["chart_data"]["series"][0]["values"][-1] == "1500"  # the script
+    assert b"1,500 JPY" in response.content  # the figures-per-day table and the totals
 
 
 def test_refund_reduces_pending(client, creator, earning):

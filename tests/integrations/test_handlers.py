@@ -173,6 +173,8 @@ def test_partial_refunds_up_to_the_original(creator):
     assert balance(creator, AccountKind.PENDING) == 1499
     too_much = refund(creator, transactionId="tx-r2", amount="15.00")
     assert too_much.state == State.FAILED and too_much.error_code == "refund_exceeds_original"
+    # People read the refusal: amounts in units with the currency, never minor units.
+    assert too_much.error_detail == "Refunds would total 20.00 USD of an original 19.99 USD."
     assert too_much.ledger_entry is None
     rest = refund(creator, transactionId="tx-r2", amount=None, currency=None)
     assert rest.state == State.PROCESSED and rest.result["refunded_minor"] == 1499

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -232,7 +234,8 @@ def test_earnings_reports_mismatches_first_with_differences(
     response = client_for(finance_user).get(reverse("integrations:earnings_reports"))
     assert list(response.context["page"]) == [mismatch, matched]
     content = response.content.decode()
-    assert "5000.00" in content and "platforms.boyfanz" in content
+    assert "5,000.00" in content and "On BoyFanz" in content  # words and money for people
+    assert "platforms.boyfanz" not in content
 
 
 def test_resolve_needs_a_note_and_a_mismatch(client_for, finance_user, mismatch):
@@ -368,3 +371,90 @@ def test_detail_of_a_central_event_and_of_a_body_that_is_not_json(client_for, su
     assert (
         client_for(super_admin).get(reverse("integrations:event", args=[999999])).status_code == 404
     )
+
+
+# --- what staff read -----------------------------------------------------------------------
+
+REPR = re.compile(r"\{'|'\w+': |\bTrue\b|\bFalse\b")
+
+
+def test_event_pages_show_words_not_reprs(client_for, finance_user, processed, failed):
+    client = client_for(finance_user)
+    body = client.get(reverse("integrations:events")).content.decode()
+    assert ">BoyFanz<" in body  # the platform's name, not its slug
+    assert "Tip sent" in body and "Processed" in body and "Failed" in body
+
+    WebhookEvent.objects.filter(pk=processed.pk).update(
+        verification={"verified": True, "scheme": "fanz", "secret_hint": "…abcd", "secret_index": 0}
+    )
+    body = client.get(reverse("integrations:event", args=[processed.pk])).content.decode()
+    verification = re.search(r'data-testid="verification">(.*?)</dd>', body, re.S)[1]
+    assert "Verified" in verification and "the newest secret" in verification
+    assert not REPR.search(verification) and "secret_index" not in verification
+    result = re.search(r'data-testid="result">(.*?)</div></div>', body, re.S)[1]
+    assert not REPR.search(result)
+    entry_url = reverse("ledger:entry", args=[processed.ledger_entry_id])
+    assert f'<a href="{entry_url}">Journal entry #{processed.ledger_entry_id}</a>' in result
+    assert "<dt>Gross</dt><dd>" in result and " USD</dd>" in result  # money with its currency
+    assert "_minor" not in result
+
+
+def test_payout_hold_creator_filter_is_a_usable_field(client_for, compliance_user, hold, creator):
+    client = client_for(compliance_user)
+    body = client.get(reverse("integrations:payout_holds")).content.decode()
+    assert 'type="hidden" name="creator"' not in body
+    select = re.search(r'<select name="creator"[^>]*>(.*?)</select>', body, re.S)
+    assert select, "the creator filter is a select"
+    assert f'<option value="{creator.pk}">{creator.display_name}</option>' in select[1]
+    # The link from the creator's page still works, and shows the creator chosen.
+    response = client.get(reverse("integrations:payout_holds"), {"creator": creator.pk})
+    assert list(response.context["page"]) == [hold]
+    assert f'<option value="{creator.pk}" selected>' in response.content.decode()
+
+
+def test_payout_hold_reference_is_a_link_to_the_webhook_event(
+    client_for, super_admin, creator, processed
+):
+    payout_hold_place(
+        creator=creator,
+        source=PayoutHold.Source.FRAUD_DETECTED,
+        reason="Card testing",
+        reference=f"integrations.webhookevent:{processed.pk}",
+    )
+    body = client_for(super_admin).get(reverse("integrations:payout_holds")).content.decode()
+    url = reverse("integrations:event", args=[processed.pk])
+    assert f'<a href="{url}">Webhook event #{processed.pk}</a>' in body
+    assert "integrations.webhookevent" not in body
+
+
+@pytest.mark.parametrize(
+    ("name", "nothing", "filtered", "params"),
+    [
+        (
+            "integrations:payout_holds",
+            "No payout holds yet.",
+            "No payout holds match",
+            {"open": "open"},
+        ),
+        ("integrations:events", "No webhook events yet.", "No events match", {"state": "failed"}),
+        (
+            "integrations:security_events",
+            "No security events yet.",
+            "No security events match",
+            {"severity": "critical"},
+        ),
+        (
+            "integrations:earnings_reports",
+            "No earnings reports yet.",
+            "No earnings reports match",
+            {"status": "mismatch"},
+        ),
+    ],
+)
+def test_empty_lists_say_the_truth(client_for, super_admin, name, nothing, filtered, params):
+    client = client_for(super_admin)
+    body = client.get(reverse(name)).content.decode()
+    assert nothing in body and "match these filters" not in body
+    assert nothing in client.get(reverse(name), {"page": "2"}).content.decode()  # no filter
+    body = client.get(reverse(name), params).content.decode()
+    assert f"{filtered} these filters." in body and nothing not in body

@@ -78,6 +78,36 @@ def test_explorer_shows_balances_in_peoples_sign(ledger, client_for, finance_use
     assert b"27.00" in page.content
 
 
+def test_explorer_sorts_accounts_naturally_in_the_database(
+    db, client_for, finance_user, creator_factory
+):
+    """Creators by id as numbers (C9 before C10, never "creator:10" before "creator:9"), then
+    platform accounts, then the network's; kinds in the chart's order."""
+    boyfanz = Platform.objects.get(slug="boyfanz")
+    creators = []
+    # Until two ids sort differently as text and as numbers (e.g. 9 and 10).
+    while len(creators) < 2 or len(str(creators[0].pk)) == len(str(creators[-1].pk)):
+        creators.append(creator_factory(platforms=()))
+        assert len(creators) < 200
+    creators = creators[-3:]  # the last one-digit-shorter ids and the first longer one
+    for creator in reversed(creators):
+        creator_account(creator, boyfanz, AccountKind.AVAILABLE, "USD")
+        creator_account(creator, boyfanz, AccountKind.PENDING, "USD")
+    network_account(AccountKind.PROCESSOR_CLEARING, "USD")
+    platform_account(boyfanz, AccountKind.FEE_REVENUE, "USD")
+    page = client_for(finance_user).get(reverse("ledger:accounts")).context["page"]
+    expected = [
+        key
+        for creator in sorted(creators, key=lambda c: c.pk)
+        for key in (
+            f"creator:{creator.pk}:boyfanz:pending:USD",
+            f"creator:{creator.pk}:boyfanz:available:USD",
+        )
+    ] + ["platform:boyfanz:fee_revenue:USD", "network:processor_clearing:USD"]
+    assert [account.key for account in page] == expected
+    assert sorted(expected[:-2]) != expected[:-2]  # text order would differ
+
+
 def test_explorer_filters(ledger, client_for, finance_user):
     client = client_for(finance_user)
 

@@ -221,8 +221,53 @@ def test_choose_lists_active_processors(client):
     assert 'data-testid="processor-check"' not in body
 
 
+def test_sandbox_is_offered_only_where_it_is_enabled(client, creator, settings):
+    sandbox = reverse("payouts:me_method_add", args=["sandbox"])
+    settings.SANDBOX_ENABLED = False  # production
+    body = client.get(reverse("payouts:me_method_choose")).content.decode()
+    assert 'data-testid="processor-sandbox"' not in body
+    assert "Sandbox" not in body
+    assert client.get(sandbox).status_code == 404
+    # Refused on the server too, not only left out of the list.
+    response = client.post(sandbox, {"currency": "USD", "account": "demo-0000"})
+    assert response.status_code == 404
+    assert not PayoutMethod.objects.filter(creator=creator, processor__code="sandbox").exists()
+
+    settings.SANDBOX_ENABLED = True  # the demo, development (make run: DEBUG=true)
+    body = client.get(reverse("payouts:me_method_choose")).content.decode()
+    assert 'data-testid="processor-sandbox"' in body
+    assert client.get(sandbox).status_code == 200
+
+
+def test_sandbox_setting_follows_debug_unless_set():
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'fanzdash.settings');"
+        "django.setup(); from django.conf import settings; print(settings.SANDBOX_ENABLED)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SANDBOX_ENABLED")}
+
+    def enabled(**extra) -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout.strip().splitlines()[-1]
+
+    assert enabled(DEBUG="true") == "True"
+    assert enabled(DEBUG="false") == "False"
+    assert enabled(DEBUG="false", SANDBOX_ENABLED="true") == "True"
+
+
 @pytest.mark.parametrize("code", list(Processor.MethodType.values))
-def test_every_method_type_has_a_form(client, code):
+def test_every_method_type_has_a_form(client, code, settings):
+    settings.SANDBOX_ENABLED = True
     processor = Processor.objects.filter(method_type=code, active=True).first()
     if processor is None:
         pytest.skip(f"no seeded processor of type {code}")

@@ -275,10 +275,11 @@ def test_mass_request_build_button(payable_creator, client_for, finance_user):
     from .test_batches import _mass_request
 
     payable_creator("100.00")
-    request = _mass_request({"batchId": "b9", "currency": "USD"})
+    request = _mass_request({"batchId": "b9", "currency": "USD", "platforms": ["boyfanz"]})
     client = client_for(finance_user)
     page = client.get(reverse("payouts:batch_list")).content.decode()
     assert 'data-testid="mass-requests"' in page
+    assert "USD · BoyFanz ·" in page  # the platform's name, not its slug
     response = client.post(reverse("payouts:mass_request_handle", args=[request.pk]))
     assert response.status_code == 302
     request.refresh_from_db()

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.vary import vary_on_headers
 
 from apps.core.csv import csv_stream
-from apps.core.currencies import currency_exponent
+from apps.core.currencies import amount_text, currency_exponent
 from apps.core.money import format_minor
 from apps.core.types import HtmxHttpRequest
 from apps.creators.models import Creator
@@ -62,12 +62,13 @@ def _own_creator(request: HtmxHttpRequest) -> Creator:
 # --- formatting at the display edge ------------------------------------------------------
 
 
-def _money(minor: int, currency: str) -> str:
+def _csv_money(minor: int, currency: str) -> str:
+    """For the CSV statement (spreadsheets, machines): ``1234.50``."""
     return format_minor(minor, currency_exponent(currency))
 
 
 def _signed_money(minor: int, currency: str) -> str:
-    text = _money(minor, currency)
+    text = amount_text(minor, currency)
     return f"+{text}" if minor > 0 else text.replace("-", "\u2212", 1)
 
 
@@ -178,10 +179,10 @@ class CurrencyTotal:
     def formatted(self) -> dict[str, str]:
         return {
             "currency": self.currency,
-            "pending": _money(self.pending, self.currency),
-            "available": _money(self.available, self.currency),
-            "in_payout": _money(self.in_payout, self.currency),
-            "lifetime": _money(self.lifetime, self.currency),
+            "pending": amount_text(self.pending, self.currency),
+            "available": amount_text(self.available, self.currency),
+            "in_payout": amount_text(self.in_payout, self.currency),
+            "lifetime": amount_text(self.lifetime, self.currency),
         }
 
 
@@ -194,10 +195,10 @@ def _balances_context(creator: Creator) -> dict:
             BalanceLine(
                 platform=row.platform_name,
                 currency=row.currency,
-                pending=_money(row.pending, row.currency),
-                available=_money(row.available, row.currency),
-                in_payout=_money(row.in_payout, row.currency),
-                lifetime=_money(row.lifetime, row.currency),
+                pending=amount_text(row.pending, row.currency),
+                available=amount_text(row.available, row.currency),
+                in_payout=amount_text(row.in_payout, row.currency),
+                lifetime=amount_text(row.lifetime, row.currency),
                 available_negative=row.available < 0,
             )
         )
@@ -217,7 +218,7 @@ def _balances_context(creator: Creator) -> dict:
 def _pending_context(creator: Creator) -> list[dict]:
     return [
         {
-            "amount": _money(lot.amount, lot.pending_account.currency_id),
+            "amount": amount_text(lot.amount, lot.pending_account.currency_id),
             "currency": lot.pending_account.currency_id,
             "platform": lot.entry.platform.name if lot.entry.platform_id else "",
             "words": entry_words(lot.entry),
@@ -239,8 +240,9 @@ def _chart_context(creator: Creator) -> dict:
         series.append(
             {
                 "currency": currency,
-                "values": [_money(v, currency) for v in values],
-                "total": _money(sum(values), currency),
+                "values": [_csv_money(v, currency) for v in values],  # for the script
+                "shown": [amount_text(v, currency) for v in values],  # for the table
+                "total": amount_text(sum(values), currency),
             }
         )
     currencies = [s["currency"] for s in series]
@@ -250,7 +252,7 @@ def _chart_context(creator: Creator) -> dict:
             table.append(
                 {
                     "day": days[index],
-                    "amounts": [s["values"][index] for s in series],
+                    "amounts": [s["shown"][index] for s in series],
                 }
             )
     return {
@@ -306,7 +308,7 @@ def statement_rows(statement: Statement, *, last_day: date) -> Iterator[list[str
             account.kind,
             "",
             account.currency_id,
-            _money(minor, account.currency_id),
+            _csv_money(minor, account.currency_id),
         ]
 
     yield STATEMENT_HEADER
@@ -322,9 +324,9 @@ def statement_rows(statement: Statement, *, last_day: date) -> Iterator[list[str
                 account.platform.name,
                 entry_words(line.entry, kind=account.kind, display_amount=line.amount),
                 account.kind,
-                _money(line.amount, account.currency_id),
+                _csv_money(line.amount, account.currency_id),
                 account.currency_id,
-                _money(line.account_balance, account.currency_id),
+                _csv_money(line.account_balance, account.currency_id),
             ]
     for account in shown:
         yield balance_line(account, last_day, "Closing balance", closing[account.pk])
@@ -368,7 +370,7 @@ def earnings_entry_view(request: HtmxHttpRequest, pk: int):
     release = getattr(entry, "pending_release", None)
     if release is not None:
         context["release"] = release
-        context["release_amount"] = _money(release.amount, release.pending_account.currency_id)
+        context["release_amount"] = amount_text(release.amount, release.pending_account.currency_id)
     return render(request, "earnings/entry_detail.html", context)
 
 

@@ -9,7 +9,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Min, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -19,6 +30,7 @@ from apps.ledger.models import (
     EARNING_KINDS,
     Account,
     AccountBalance,
+    AccountKind,
     JournalEntry,
     Posting,
 )
@@ -109,8 +121,24 @@ def ledger_account_list() -> QuerySet[Account]:
 
     return (
         Account.objects.select_related("currency", "creator", "platform")
-        .annotate(balance=Coalesce(Sum("balance_shards__balance"), 0))
-        .order_by("key")
+        .annotate(
+            balance=Coalesce(Sum("balance_shards__balance"), 0),
+            owner_order=Case(
+                When(creator__isnull=False, then=Value(0)),
+                When(platform__isnull=False, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+            kind_order=Case(
+                *(When(kind=kind, then=Value(n)) for n, kind in enumerate(AccountKind.values)),
+                default=Value(len(AccountKind.values)),
+                output_field=IntegerField(),
+            ),
+        )
+        # In the database (the list is paginated), naturally: creators by id (C10 after C9,
+        # not after C109), then platform accounts, then the network's; kind in the chart's
+        # order (pending, available, in payout, ...), then currency.
+        .order_by("owner_order", "creator_id", "platform__slug", "kind_order", "currency_id", "id")
     )
 
 

@@ -11,6 +11,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.utils import timezone
 
+from apps.core.currencies import money_text
 from apps.core.exceptions import ApplicationError
 from apps.ledger.accounts import creator_account, network_account, platform_account
 from apps.ledger.models import (
@@ -246,7 +247,8 @@ def refund_record(
         if already + amount > gross:
             raise ApplicationError(
                 "refund_exceeds_original",
-                f"Refunds would total {already + amount} of an original {gross} minor units.",
+                f"Refunds would total {money_text(already + amount, currency)} of an original "
+                f"{money_text(gross, currency)}.",
                 status_code=409,
             )
         fee_total = platform_fee_minor(platform, gross)
@@ -376,7 +378,8 @@ def creator_transfer(
         if held < amount_minor:
             raise ApplicationError(
                 "insufficient_funds",
-                f"The account holds {held} minor units; {amount_minor} requested.",
+                f"The account holds {money_text(held, source.currency_id)}; "
+                f"{money_text(amount_minor, source.currency_id)} requested.",
                 status_code=409,
             )
         return entry_post_in_transaction(

@@ -28,9 +28,8 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
-from apps.core.currencies import currency_exponent
+from apps.core.currencies import money_text
 from apps.core.exceptions import ApplicationError
-from apps.core.money import format_minor
 from apps.creators.models import Creator, PayoutHold
 from apps.ledger.models import Account, AccountBalance, AccountKind
 from apps.payouts.models import Payout, PayoutBatch, PayoutMethod, PayoutSchedule, ProcessorCurrency
@@ -70,10 +69,6 @@ MESSAGES = {
     "below_threshold": "Available {available} has not reached the threshold {threshold}.",
     "fx_rate_missing": "No exchange rate for {currency} to USD is on file.",
 }
-
-
-def _money(amount_minor: int, currency: str) -> str:
-    return f"{format_minor(amount_minor, currency_exponent(currency))} {currency}"
 
 
 @dataclass
@@ -223,16 +218,16 @@ def _evaluate(facts: _Facts, fx: FxTable, now: datetime, *, require_due: bool) -
     elif available < minimum:
         refuse(
             "below_schedule_minimum",
-            available=_money(available, currency),
-            minimum=_money(minimum, currency),
+            available=money_text(available, currency),
+            minimum=money_text(minimum, currency),
         )
     pc = facts.processor_currency
     if pc is not None and 0 < available < pc.min_minor:
         refuse(
             "below_processor_minimum",
-            available=_money(available, currency),
+            available=money_text(available, currency),
             processor=method.processor.name,
-            minimum=_money(pc.min_minor, currency),
+            minimum=money_text(pc.min_minor, currency),
         )
 
     result.next_due_on = next_due_on(schedule, today)
@@ -252,8 +247,8 @@ def _evaluate(facts: _Facts, fx: FxTable, now: datetime, *, require_due: bool) -
             if available > 0:  # otherwise "nothing_available" says it
                 refuse(
                     "below_threshold",
-                    available=_money(available, currency),
-                    threshold=_money(threshold, currency),
+                    available=money_text(available, currency),
+                    threshold=money_text(threshold, currency),
                 )
         else:
             refuse("not_due", next_due=result.next_due_on.isoformat())
@@ -280,9 +275,9 @@ def _evaluate(facts: _Facts, fx: FxTable, now: datetime, *, require_due: bool) -
                 refuse(
                     "kyc_limit_reached",
                     level=creator.kyc_level,
-                    limit=_money(limit, "USD"),
-                    used=_money(used, "USD"),
-                    left=_money(left_usd, "USD"),
+                    limit=money_text(limit, "USD"),
+                    used=money_text(used, "USD"),
+                    left=money_text(left_usd, "USD"),
                 )
     except ApplicationError:
         refuse("fx_rate_missing", currency=currency)
@@ -298,7 +293,7 @@ def _evaluate(facts: _Facts, fx: FxTable, now: datetime, *, require_due: bool) -
         if result.fee_minor >= payable:
             refuse(
                 "fee_exceeds_amount",
-                fee=_money(result.fee_minor, currency),
+                fee=money_text(result.fee_minor, currency),
             )
     # Take the payable amount from the positive balances, largest first.
     remaining = payable

@@ -41,11 +41,21 @@ def batch_list() -> QuerySet[PayoutBatch]:
 
 @dataclass
 class CurrencyTotal:
+    """Batches of one currency (cancelled ones left out): what they hold, and of that what
+    was paid, what failed (returned to the creators) and what is still on its way."""
+
     currency: str
     batches: int
     payouts: int
     total_minor: int
     fee_total_minor: int
+    paid_count: int = 0
+    paid_minor: int = 0
+    paid_fee_minor: int = 0
+    failed_count: int = 0
+    failed_minor: int = 0
+    open_count: int = 0
+    open_minor: int = 0
 
     @property
     def total_display(self) -> str:
@@ -56,21 +66,82 @@ class CurrencyTotal:
         return money(self.fee_total_minor, self.currency)
 
 
+OPEN_STATES = (Payout.State.PENDING, Payout.State.SUBMITTED)
+
+
 def batch_totals_by_currency(batches: QuerySet[PayoutBatch]) -> list[CurrencyTotal]:
-    """Totals of the (filtered) batches per currency, cancelled batches left out: one query."""
+    """Totals of the (filtered) batches per currency, cancelled batches left out, split by
+    what became of the payouts: two grouped queries."""
+    kept = batches.exclude(status=PayoutBatch.Status.CANCELLED).order_by()
     rows = (
-        batches.exclude(status=PayoutBatch.Status.CANCELLED)
-        .order_by()
-        .values("currency_id")
+        kept.values("currency_id")
         .annotate(
             n=Count("id"), p=Sum("payout_count"), t=Sum("total_minor"), f=Sum("fee_total_minor")
         )
         .order_by("currency_id")
     )
-    return [
-        CurrencyTotal(row["currency_id"], row["n"], row["p"] or 0, row["t"] or 0, row["f"] or 0)
+    totals = {
+        row["currency_id"]: CurrencyTotal(
+            row["currency_id"], row["n"], row["p"] or 0, row["t"] or 0, row["f"] or 0
+        )
         for row in rows
-    ]
+    }
+    by_state = (
+        Payout.objects.filter(batch__in=kept.values("pk"))
+        .order_by()
+        .values("currency_id", "state")
+        .annotate(n=Count("id"), t=Sum("amount_minor"), f=Sum("fee_minor"))
+    )
+    for row in by_state:
+        total = totals.get(row["currency_id"])
+        if total is None:
+            continue
+        count, minor = row["n"], row["t"] or 0
+        if row["state"] == Payout.State.PAID:
+            total.paid_count += count
+            total.paid_minor += minor
+            total.paid_fee_minor += row["f"] or 0
+        elif row["state"] == Payout.State.FAILED:
+            total.failed_count += count
+            total.failed_minor += minor
+        elif row["state"] in OPEN_STATES:
+            total.open_count += count
+            total.open_minor += minor
+    return list(totals.values())
+
+
+@dataclass
+class BatchOutcome:
+    """What became of a batch's payouts so far."""
+
+    paid_count: int = 0
+    paid_minor: int = 0
+    failed_count: int = 0
+    failed_minor: int = 0
+    open_count: int = 0
+    open_minor: int = 0
+
+
+def batch_outcomes(batch_ids) -> dict[int, BatchOutcome]:
+    """Paid, failed and open payouts (count and amount) per batch: one grouped query."""
+    outcomes: dict[int, BatchOutcome] = {pk: BatchOutcome() for pk in batch_ids}
+    rows = (
+        Payout.objects.filter(batch_id__in=list(outcomes))
+        .order_by()
+        .values("batch_id", "state")
+        .annotate(n=Count("id"), t=Sum("amount_minor"))
+    )
+    for row in rows:
+        outcome = outcomes[row["batch_id"]]
+        count, minor = row["n"], row["t"] or 0
+        if row["state"] == Payout.State.PAID:
+            outcome.paid_count, outcome.paid_minor = count, minor
+        elif row["state"] == Payout.State.FAILED:
+            outcome.failed_count, outcome.failed_minor = count, minor
+        elif row["state"] in OPEN_STATES:
+            outcome.open_count += count
+            outcome.open_minor += minor
+    return outcomes
 
 
 def batch_get(pk: int) -> PayoutBatch:
@@ -103,6 +174,7 @@ def batch_state_counts(batch: PayoutBatch) -> dict[str, dict]:
         row["state"]: {
             "label": labels.get(row["state"], row["state"]),
             "count": row["n"],
+            "total_minor": row["t"] or 0,
             "total_display": money(row["t"] or 0, batch.currency_id),
         }
         for row in rows
@@ -132,9 +204,9 @@ class TrailStep:
 
 
 STEP_LABELS = {
-    "reserve": "Reserved: available -> in payout",
-    "settle": "Paid: in payout -> payout clearing (and fees)",
-    "return": "Returned: in payout -> available",
+    "reserve": "Reserved: available → in payout",
+    "settle": "Paid: in payout → payout clearing (and fees)",
+    "return": "Returned: in payout → available",
 }
 
 
@@ -149,7 +221,7 @@ def payout_ledger_trail(payout: Payout) -> list[TrailStep]:
         return []
     postings = (
         Posting.objects.filter(entry_id__in=[entry.pk for _, entry in entries])
-        .select_related("account")
+        .select_related("account__platform")
         .order_by("entry_id", "account__kind", "id")
     )
     by_entry: dict[int, list[dict]] = {}

@@ -31,10 +31,11 @@ from django.db.models import CharField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from apps.core.currencies import money_text
 from apps.core.exceptions import ApplicationError
 from apps.creators.models import Creator
 from apps.ledger.accounts import network_account
-from apps.ledger.models import AccountBalance, AccountKind, EntryKind, JournalEntry
+from apps.ledger.models import Account, AccountBalance, AccountKind, EntryKind, JournalEntry
 from apps.ledger.services import (
     EntryDraft,
     PostingSpec,
@@ -142,9 +143,11 @@ def _check_funds(needed: dict[int, int]) -> None:
     for account_id, amount in sorted(needed.items()):
         held = -(sums.get(account_id) or 0)  # creator accounts are credit-normal
         if held < amount:
+            currency = Account.objects.values_list("currency_id", flat=True).get(pk=account_id)
             raise ApplicationError(
                 "insufficient_funds",
-                f"Account #{account_id} holds {held} minor units; {amount} requested.",
+                f"Account #{account_id} holds {money_text(held, currency)}; "
+                f"{money_text(amount, currency)} requested.",
                 status_code=409,
             )
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_UP
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from apps.accounts.roles import Role
-from apps.core.currencies import currency_exponent
+from apps.core.currencies import amount_text, currency_exponent
 from apps.core.exceptions import ApplicationError
 from apps.core.money import format_minor
 from apps.core.types import HtmxHttpRequest
@@ -64,7 +65,8 @@ def _own_method(creator: Creator, pk: int) -> PayoutMethod:
     )
 
 
-def _money(minor: int, currency: str) -> str:
+def _input_amount(minor: int, currency: str) -> str:
+    """For a form field to edit: ``1234.50`` (what the form parses back)."""
     return format_minor(minor, currency_exponent(currency))
 
 
@@ -112,7 +114,7 @@ class PayoutOutlook:
         return max(0, min(100, int(self.available * 100 // self.target)))
 
     def fmt(self, minor: int) -> str:
-        return _money(minor, self.currency)
+        return amount_text(minor, self.currency)
 
     @property
     def available_display(self) -> str:
@@ -183,8 +185,8 @@ def _history_page(request: HtmxHttpRequest, creator: Creator):
         request.GET.get("page")
     )
     for payout in page.object_list:
-        payout.amount_display = _money(payout.amount_minor, payout.currency_id)
-        payout.fee_display = _money(payout.fee_minor, payout.currency_id)
+        payout.amount_display = amount_text(payout.amount_minor, payout.currency_id)
+        payout.fee_display = amount_text(payout.fee_minor, payout.currency_id)
     return page
 
 
@@ -212,14 +214,14 @@ def _overview_context(request: HtmxHttpRequest, creator: Creator) -> dict:
         "creator": creator,
         "schedule": schedule,
         "schedule_saved": schedule_saved,
-        "schedule_minimum": _money(schedule.minimum_minor, schedule.currency_id),
-        "schedule_threshold": _money(schedule.threshold_minor, schedule.currency_id),
+        "schedule_minimum": amount_text(schedule.minimum_minor, schedule.currency_id),
+        "schedule_threshold": amount_text(schedule.threshold_minor, schedule.currency_id),
         "weekday_name": _weekday_name(schedule.weekday),
         "method_rows": _method_rows(methods),
         "default_method": default_method,
         "outlook": outlook,
         "balances": [
-            {"currency": c, "available": _money(v, c), "negative": v < 0}
+            {"currency": c, "available": amount_text(v, c), "negative": v < 0}
             for c, v in sorted(balances.items())
         ],
         "page": _history_page(request, creator),
@@ -246,8 +248,17 @@ def payouts_me_view(request: HtmxHttpRequest):
     return render(request, OVERVIEW, _overview_context(request, creator))
 
 
+def _offered_processors():
+    """Active processors a creator may choose; the sandbox only where it is enabled (the demo,
+    development: ``settings.SANDBOX_ENABLED``)."""
+    processors = Processor.objects.filter(active=True)
+    if not settings.SANDBOX_ENABLED:
+        processors = processors.exclude(method_type=Processor.MethodType.SANDBOX)
+    return processors
+
+
 def _processor_choices() -> list[dict]:
-    processors = Processor.objects.filter(active=True).prefetch_related("currencies")
+    processors = _offered_processors().prefetch_related("currencies")
     return [
         {"processor": p, "currencies": sorted(c.currency_id for c in p.currencies.all())}
         for p in processors
@@ -264,7 +275,7 @@ def method_add_choose_view(request: HtmxHttpRequest):
 @require_http_methods(["GET", "POST"])
 def method_add_view(request: HtmxHttpRequest, code: str):
     creator = _own_creator(request)
-    processor = get_object_or_404(Processor, code=code, active=True)
+    processor = get_object_or_404(_offered_processors(), code=code)
     currencies = sorted(
         ProcessorCurrency.objects.filter(processor=processor).values_list("currency_id", flat=True)
     )
@@ -400,10 +411,10 @@ def schedule_view(request: HtmxHttpRequest):
                 "kind": schedule.kind,
                 "weekday": schedule.weekday,
                 "day_of_month": schedule.day_of_month,
-                "threshold": _money(schedule.threshold_minor, schedule.currency_id)
+                "threshold": _input_amount(schedule.threshold_minor, schedule.currency_id)
                 if schedule.threshold_minor
                 else "",
-                "minimum": _money(schedule.minimum_minor, schedule.currency_id),
+                "minimum": _input_amount(schedule.minimum_minor, schedule.currency_id),
                 "currency": schedule.currency_id,
             },
         )

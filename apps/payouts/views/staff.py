@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from apps.core.csv import csv_writer
+from apps.core.currencies import amount_text
 from apps.core.exceptions import ApplicationError
 from apps.core.types import HtmxHttpRequest
 from apps.creators.models import Creator
@@ -24,11 +25,11 @@ from apps.payouts.selectors.eligibility import creator_payout_eligibility
 from apps.payouts.selectors.payouts import (
     batch_get,
     batch_list,
+    batch_outcomes,
     batch_payouts,
     batch_state_counts,
     batch_totals_by_currency,
     mass_payout_requests_recorded,
-    money,
     payout_get,
     payout_ledger_trail,
 )
@@ -38,9 +39,31 @@ from apps.payouts.services.batches import (
     payout_batch_cancel,
     payout_batches_build,
 )
+from apps.platforms.selectors import platform_names
 
 PAGE_SIZE = 50
 PAYOUTS_PAGE_SIZE = 100
+
+
+def money(amount_minor: int | None, currency: str) -> str:
+    """For people: ``123450, "USD"`` -> ``"1,234.50"`` (the CSV export and the API keep
+    ``selectors.payouts.money``, without separators)."""
+    return "" if amount_minor is None else amount_text(amount_minor, currency)
+
+
+# What each processor event kind means, for the payout page's "What the processor said".
+PROCESSOR_EVENT_LABELS = {
+    "submitting": "Sending to the processor",
+    "accepted": "Accepted by the processor",
+    "paid": "Paid",
+    "failed": "Failed",
+    "awaiting_file": "Waiting for the bank file",
+    "callback": "Callback from the processor",
+    "sandbox_transfer": "Sandbox transfer (the processor's record)",
+    "sandbox_refusal": "Refused by the sandbox",
+    "file_exported": "Included in a bank file",
+    "file_result": "Result file from the bank",
+}
 
 
 def _detail(message) -> str:
@@ -56,9 +79,9 @@ def batch_list_view(request: HtmxHttpRequest):
     if batch_filter.is_bound and not batch_filter.is_valid():
         batches = batches.none()
     page = Paginator(batches, PAGE_SIZE).get_page(request.GET.get("page"))
+    outcomes = batch_outcomes([batch.pk for batch in page])
     for batch in page:
-        batch.total_display = money(batch.total_minor, batch.currency_id)
-        batch.fee_display = money(batch.fee_total_minor, batch.currency_id)
+        batch.outcome = outcomes[batch.pk]
     context = {
         "filter": batch_filter,
         "page": page,
@@ -73,6 +96,11 @@ def batch_list_view(request: HtmxHttpRequest):
             if request.user.has_perm("payouts.build_payoutbatch")
             else []
         )
+        if context["mass_requests"]:
+            names = platform_names()
+            for mass in context["mass_requests"]:
+                platforms = (mass.payload or {}).get("platforms") or []
+                mass.platform_names = [names.get(slug, slug) for slug in platforms]
     return render(request, template, context)
 
 
@@ -82,17 +110,13 @@ def batch_list_view(request: HtmxHttpRequest):
 def batch_detail_view(request: HtmxHttpRequest, pk: int):
     batch = batch_get(pk)
     page = Paginator(batch_payouts(batch), PAYOUTS_PAGE_SIZE).get_page(request.GET.get("page"))
-    for payout in page:
-        payout.amount_display = money(payout.amount_minor, payout.currency_id)
-        payout.fee_display = money(payout.fee_minor, payout.currency_id)
+    batch.outcome = batch_outcomes([batch.pk])[batch.pk]
     user = request.user
     context = {
         "batch": batch,
         "page": page,
         "states": batch_state_counts(batch),
-        "total_display": money(batch.total_minor, batch.currency_id),
-        "fee_display": money(batch.fee_total_minor, batch.currency_id),
-        "net_display": money(batch.total_minor - batch.fee_total_minor, batch.currency_id),
+        "net_minor": batch.total_minor - batch.fee_total_minor,
         "can_approve": (
             batch.status == PayoutBatch.Status.DRAFT
             and user.has_perm("payouts.approve_payoutbatch")
@@ -216,6 +240,7 @@ def creator_eligibility_view(request: HtmxHttpRequest, pk: int):
     )
     for payout in recent:
         payout.amount_display = money(payout.amount_minor, payout.currency_id)
+    names = platform_names()
     return render(
         request,
         "payouts/batch_creator_eligibility.html",
@@ -235,7 +260,7 @@ def creator_eligibility_view(request: HtmxHttpRequest, pk: int):
             "kyc_used_display": money(by_hand.kyc_used_usd_minor, "USD"),
             "lines": [
                 {
-                    "platform": line.platform_slug,
+                    "platform": names.get(line.platform_slug, line.platform_slug),
                     "available": money(line.available_minor, currency),
                     "take": money(line.take_minor, currency),
                 }
@@ -251,7 +276,16 @@ def creator_eligibility_view(request: HtmxHttpRequest, pk: int):
 def payout_detail_view(request: HtmxHttpRequest, pk: int):
     payout = payout_get(pk)
     trail = payout_ledger_trail(payout)
+    for step in trail:
+        for posting in step.postings:
+            amount, currency = posting["amount_minor"], posting["account"].currency_id
+            posting["debit"] = money(amount, currency) if amount > 0 else ""
+            posting["credit"] = money(-amount, currency) if amount < 0 else ""
     events = list(payout.processor_events.order_by("occurred_at", "id")[:200])
+    for event in events:
+        event.label = PROCESSOR_EVENT_LABELS.get(
+            event.kind, event.kind.replace("_", " ").capitalize()
+        )
     return render(
         request,
         "payouts/payout_detail.html",

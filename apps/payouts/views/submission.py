@@ -22,7 +22,7 @@ from apps.core.exceptions import ApplicationError
 from apps.core.types import HtmxHttpRequest
 from apps.payouts.adapters.base import FAILURE_CODES
 from apps.payouts.models import Payout, PayoutBatch, Processor
-from apps.payouts.selectors.payouts import batch_get, money
+from apps.payouts.selectors.payouts import batch_get, batch_outcomes
 from apps.payouts.services.submission import (
     OPEN_STATES,
     payout_batch_resume,
@@ -30,6 +30,7 @@ from apps.payouts.services.submission import (
     payout_mark_failed,
     payout_mark_paid,
 )
+from apps.payouts.views.staff import money
 
 PERMISSION = "payouts.submit_payoutbatch"
 PAGE_SIZE = 50
@@ -123,6 +124,7 @@ def batch_settle_view(request: HtmxHttpRequest, pk: int):
         .order_by("id")
     )
     page = Paginator(open_payouts, PAGE_SIZE).get_page(request.GET.get("page"))
+    batch.outcome = batch_outcomes([batch.pk])[batch.pk]
     for payout in page:
         payout.amount_display = money(payout.amount_minor, payout.currency_id)
         payout.net_display = money(payout.amount_minor - payout.fee_minor, payout.currency_id)
