@@ -27,7 +27,7 @@ import time
 import tracemalloc
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +52,7 @@ HEADER = FileHeader(
     originator_name="FanzDash Network",
     message_id="FANZDASH-B1",
     execution_date=date(2026, 12, 2),
-    created_at=datetime(2026, 12, 1, 9, 30),
+    created_at=datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
     iban="DE89370400440532013000",
     bic="COBADEFFXXX",
     ach_odfi_routing="021000021",

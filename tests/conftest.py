@@ -1,12 +1,59 @@
 from __future__ import annotations
 
+import os
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 
 from apps.accounts.roles import Role
 
 from .factories import make_user
+
+
+def _test_clock() -> datetime | None:
+    """The instant of ``FANZDASH_TEST_CLOCK`` (ISO 8601, e.g. ``2027-12-31T23:59:59Z``; an
+    instant without an offset is read as UTC), or None to run on the real clock."""
+    value = os.environ.get("FANZDASH_TEST_CLOCK", "").strip()
+    if not value:
+        return None
+    instant = datetime.fromisoformat(value)
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+TEST_CLOCK = _test_clock()
+
+
+def pytest_report_header(config):
+    if TEST_CLOCK is None:
+        return "clock: real (set FANZDASH_TEST_CLOCK=<ISO instant> to shift it)"
+    return f"clock: FANZDASH_TEST_CLOCK={TEST_CLOCK.isoformat()} (every test starts there, ticking)"
+
+
+@pytest.fixture(autouse=True)
+def _shifted_clock(request):
+    """With ``FANZDASH_TEST_CLOCK`` set, every test starts at that instant and the clock ticks
+    on from there (CI sets one second before a month or year end, so tests cross it). A test
+    that travels itself (``time_machine`` fixture or ``time_machine.travel``) nests inside;
+    a test pinned with ``@pytest.mark.time_machine(...)`` keeps its own instant (the plugin
+    starts that travel before this fixture, which would otherwise override it).
+    Only Python's clock moves: PostgreSQL's ``now()`` stays on the real one."""
+    if TEST_CLOCK is None or request.node.get_closest_marker("time_machine"):
+        yield
+        return
+    with time_machine.travel(TEST_CLOCK, tick=True):
+        yield
+
+
+@pytest.fixture
+def frozen_clock(time_machine):
+    """Stop the clock where the test starts (the real one or ``FANZDASH_TEST_CLOCK``) for the
+    whole test. Tests that count requests inside a throttle or rate-limit window use it: with a
+    running clock their requests may straddle a window edge and the count starts again."""
+    time_machine.move_to(datetime.now(UTC), tick=False)
+    return time_machine
 
 
 def pytest_collection_modifyitems(config, items):

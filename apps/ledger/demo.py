@@ -8,7 +8,7 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -105,7 +105,7 @@ def _demo_creators(rng: random.Random, platforms: list[Platform]) -> list[Creato
         stage = f"{rng.choice(STAGE_WORDS)} {first}"
         on = rng.sample(platforms, k=rng.choices([1, 2, 3], weights=[60, 30, 10])[0])
         kyc = rng.choices([0, 1, 2, 3], weights=[15, 40, 35, 10])[0]
-        verified_until = date.today() + timedelta(days=rng.randint(-60, 700))
+        verified_until = timezone.now().date() + timedelta(days=rng.randint(-60, 700))
         status = Creator.Status.SUSPENDED if rng.random() < 0.03 else Creator.Status.ACTIVE
         if n == 0:
             # The demo login creator@fanzdash.local is the first creator, busy on two platforms.
@@ -118,7 +118,7 @@ def _demo_creators(rng: random.Random, platforms: list[Platform]) -> list[Creato
                 country="US",
                 default_currency="USD",
                 kyc_level=2,
-                age_verified_until=date.today() + timedelta(days=365),
+                age_verified_until=timezone.now().date() + timedelta(days=365),
             )
             on, currency = platforms[:2], "USD"
         else:

@@ -58,7 +58,9 @@ def test_failed_login_is_audited_without_password(client, creator_user):
 THROTTLED = b"Too many failed login attempts"
 
 
-def test_brute_force_is_throttled_per_account(client, creator_user):
+# The limits count failures in a window (allauth's login_failed rate): the clock stands still
+# so that the attempts of one test never straddle its edge.
+def test_brute_force_is_throttled_per_account(client, creator_user, frozen_clock):
     for _ in range(5):
         response = _login(client, creator_user.email, password="guess-password-1")
         assert THROTTLED not in response.content
@@ -72,7 +74,9 @@ def test_brute_force_is_throttled_per_account(client, creator_user):
     assert throttled.first().after == {"email": creator_user.email}
 
 
-def test_a_throttled_login_answers_429_with_the_form_and_retry_after(client, creator_user):
+def test_a_throttled_login_answers_429_with_the_form_and_retry_after(
+    client, creator_user, frozen_clock
+):
     for _ in range(5):
         response = _login(client, creator_user.email, password="guess-password-1")
         assert response.status_code == 200
@@ -86,7 +90,9 @@ def test_a_throttled_login_answers_429_with_the_form_and_retry_after(client, cre
     assert _login(client, creator_user.email).status_code == 429
 
 
-def test_a_throttled_login_per_ip_waits_for_the_ip_window(client, user_factory, settings):
+def test_a_throttled_login_per_ip_waits_for_the_ip_window(
+    client, user_factory, settings, frozen_clock
+):
     victims = [user_factory(Role.CREATOR) for _ in range(11)]
     statuses = [
         _login(client, user.email, password="guess-password-1").status_code for user in victims
@@ -103,7 +109,7 @@ def test_a_wrong_password_below_the_limit_is_still_200(client, creator_user):
     assert "Retry-After" not in response
 
 
-def test_brute_force_is_throttled_per_ip(client, user_factory):
+def test_brute_force_is_throttled_per_ip(client, user_factory, frozen_clock):
     victims = [user_factory(Role.CREATOR) for _ in range(11)]
     pages = [_login(client, user.email, password="guess-password-1").content for user in victims]
     assert [THROTTLED in page for page in pages] == [False] * 10 + [True]

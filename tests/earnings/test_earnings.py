@@ -106,7 +106,11 @@ def test_empty_page(client):
 # --- balances ----------------------------------------------------------------------------
 
 
-def test_balances_after_earnings_and_release(client, creator, earning):
+# Tests that compare the page with a "today" of their own run on a frozen clock (frozen_clock):
+# under FANZDASH_TEST_CLOCK a midnight passing between the earnings and the page is no bug.
+
+
+def test_balances_after_earnings_and_release(client, creator, earning, frozen_clock):
     earning(creator, platform="boyfanz", gross="19.99")
     earning(creator, platform="boyfanz", gross="5.01", kind="subscription")
     earning(creator, platform="girlfanz", gross="10.00", currency="EUR")
@@ -143,7 +147,9 @@ def test_balances_after_earnings_and_release(client, creator, earning):
     assert b"Nothing is on hold" in response.content
 
 
-def test_zero_decimal_currency_is_formatted_with_its_exponent(client, creator, earning):
+def test_zero_decimal_currency_is_formatted_with_its_exponent(
+    client, creator, earning, frozen_clock
+):
     assert currency_exponent("JPY") == 0
     earning(creator, platform="boyfanz", gross="1500", currency="JPY")
     response = client.get(reverse(HOME))
@@ -205,7 +211,7 @@ def test_chargeback_after_release_makes_available_negative(client, creator, earn
 # --- chart -------------------------------------------------------------------------------
 
 
-def test_chart_covers_ninety_days_per_currency(client, creator, earning):
+def test_chart_covers_ninety_days_per_currency(client, creator, earning, frozen_clock):
     earning(creator, gross="3.00", days_ago=0)
     earning(creator, gross="4.00", days_ago=10)
     earning(creator, gross="1.25", days_ago=10, platform="girlfanz")
@@ -314,7 +320,7 @@ def test_entries_in_plain_words_with_signed_amounts(client, creator, earning):
     assert rows["boyfanz", "USD"].available == 999 and rows["boyfanz", "USD"].in_payout == 0
 
 
-def test_entry_detail(client, creator, earning):
+def test_entry_detail(client, creator, earning, frozen_clock):
     result = earning(creator, platform="boyfanz", gross="12.00", kind="tip")
     response = client.get(reverse("earnings:entry", args=[result.entry.pk]))
     assert response.status_code == 200
@@ -415,7 +421,9 @@ def test_statement_csv_with_opening_and_closing_balances(client, creator, earnin
     ]
 
 
-def test_statement_csv_escapes_formulas_and_keeps_amounts_numbers(client, creator, earning):
+def test_statement_csv_escapes_formulas_and_keeps_amounts_numbers(
+    client, creator, earning, frozen_clock
+):
     hyperlink = '=HYPERLINK("http://x","y")'
     Platform.objects.filter(slug="boyfanz").update(name=hyperlink)
     tip = earning(creator, platform="boyfanz", gross="10.00").entry
@@ -434,7 +442,7 @@ def test_statement_csv_escapes_formulas_and_keeps_amounts_numbers(client, creato
     assert ["-2.50", "7.50"] in [[row[5], row[7]] for row in rows]  # numbers stay numbers
 
 
-def test_statement_filters_by_platform_and_currency(client, creator, earning):
+def test_statement_filters_by_platform_and_currency(client, creator, earning, frozen_clock):
     earning(creator, platform="boyfanz", gross="1.11")
     earning(creator, platform="girlfanz", gross="2.22")
     earning(creator, platform="girlfanz", gross="3.33", currency="EUR")

@@ -3,7 +3,7 @@ and each way it is refused (failed with a code, nothing written) or made to wait
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -278,6 +278,28 @@ def test_creator_earnings_updated_is_compared_with_the_ledger(creator):
         "withheld": ["total"],
     }
     assert not JournalEntry.objects.exclude(kind=EntryKind.TIP).exists()
+
+
+def test_an_earnings_report_made_before_midnight_is_compared_with_that_month(creator, time_machine):
+    """The platform's thisMonth is for the month in which it made the event: one made in the
+    last second of April and processed after midnight (a queue, a retry) is compared with
+    April's earnings, not with the May that has just begun (nor with May's first earnings)."""
+    time_machine.move_to(datetime(2027, 4, 30, 23, 59, 58, tzinfo=UTC), tick=False)
+    earn(creator, "20.00")
+    payload = payload_for(
+        "creator_earnings_updated",
+        creatorId=external_id(creator),
+        earnings={"total": "20.00", "thisMonth": "20.00"},
+    )
+    event = store_event(payload)
+    time_machine.move_to(datetime(2027, 5, 1, 0, 0, 5, tzinfo=UTC), tick=False)
+    earn(creator, "3.00")  # May's first earning arrives before the report is processed
+    processed = webhook_event_process_now(event.pk)
+    assert processed.state == State.PROCESSED, processed.error_detail
+    report = EarningsReport.objects.get(pk=processed.result["earnings_report_id"])
+    assert report.ledger["thisMonth"] == 2000
+    assert report.difference["thisMonth"] == 0
+    assert report.difference["total"] == -300  # lifetime: what the ledger holds now
 
 
 def test_fraud_detected_raises_a_security_event_and_holds_payouts(creator):

@@ -228,7 +228,11 @@ def report(client, creator_id, earnings, **extra):
     )
 
 
-def test_matching_figures_are_stored_as_matched(boyfanz_client, creator_factory, earning):
+# Frozen: the figures are the platform's at the moment it reports; a midnight between the
+# earnings and the report would make thisMonth another month's.
+def test_matching_figures_are_stored_as_matched(
+    frozen_clock, boyfanz_client, creator_factory, earning
+):
     creator = creator_factory(platforms=("boyfanz", "girlfanz"))
     earning(creator, platform="boyfanz", gross="20.00")
     earning(creator, platform="girlfanz", gross="5.50")

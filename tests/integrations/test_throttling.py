@@ -15,7 +15,8 @@ from apps.integrations.models import WebhookEvent
 
 from .conftest import SECRET
 
-pytestmark = pytest.mark.django_db
+# The counts are per window: a test whose requests straddled a window edge would start over.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
 _seq = iter(range(1, 1_000_000))
 BAD = "not-the-secret-of-boyfanz-at-all"

@@ -225,7 +225,8 @@ def test_beancount_as_of_matches_the_trial_balance_then(busy_ledger, tmp_path):
     assert len(read["transactions"]) == JournalEntry.objects.filter(occurred_at__lte=as_of).count()
 
 
-def test_open_directives_are_dated_on_the_first_posting(busy_ledger, tmp_path):
+# Frozen from the start: "first posting today" must be one day for all of the ledger's entries.
+def test_open_directives_are_dated_on_the_first_posting(frozen_clock, busy_ledger, tmp_path):
     text = _export("beancount", tmp_path / "l.beancount").read_text()
     first_sub_day = busy_ledger.old_sub.occurred_at.date().isoformat()
     alice = busy_ledger.alice.pk

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
-
 from apps.core.periodic import declared_periodic_tasks, periodic_tasks_sync
 from apps.ledger.models import EntryKind, JournalEntry, PendingRelease
 from apps.ledger.schedules import PERIODIC_TASKS
@@ -44,7 +42,7 @@ def test_release_moves_only_matured_earnings_and_is_idempotent(db, creator_facto
     assert _balances(creator) == (400, 1000)
 
 
-def test_release_waits_for_the_hold_period(db, creator_factory, earning, monkeypatch):
+def test_release_waits_for_the_hold_period(db, creator_factory, earning, time_machine):
     creator = creator_factory()
     entry = earning(creator, gross="3.00").entry
     assert release_pending() == 0
@@ -52,9 +50,9 @@ def test_release_waits_for_the_hold_period(db, creator_factory, earning, monkeyp
     # One second before the seventh day: still pending; at it: available.
     lot = PendingRelease.objects.get(entry=entry)
     assert lot.available_at == entry.occurred_at + timedelta(days=7)
-    monkeypatch.setattr(timezone, "now", lambda: lot.available_at - timedelta(seconds=1))
+    time_machine.move_to(lot.available_at - timedelta(seconds=1), tick=False)
     assert release_pending() == 0
-    monkeypatch.setattr(timezone, "now", lambda: lot.available_at)
+    time_machine.move_to(lot.available_at, tick=False)
     assert release_pending() == 1
     assert _balances(creator) == (0, 300)
 

@@ -261,7 +261,10 @@ def test_entry_list_queries_do_not_grow(
 # --- statements ----------------------------------------------------------------------------
 
 
-def test_statement_defaults_to_this_month_in_default_currency(ledger, client_for, finance_user):
+def test_statement_defaults_to_this_month_in_default_currency(
+    ledger, client_for, finance_user, frozen_clock
+):
+    # Frozen: the page and this test each read today; a midnight between them is no bug.
     page = client_for(finance_user).get(reverse("ledger:statement", args=[ledger.alice.pk]))
     form = page.context["form"]
     today = timezone.now().date()
@@ -360,12 +363,12 @@ def test_statement_of_a_creator_without_accounts(db, client_for, finance_user, c
 
 
 def test_entry_detail_and_statement_queries_do_not_grow(
-    ledger, client_for, finance_user, earning, django_assert_max_num_queries
+    ledger, client_for, finance_user, earning, django_assert_max_num_queries, frozen_clock
 ):
     client = client_for(finance_user)
     entry_url = reverse("ledger:entry", args=[ledger.tip.pk])
     # An explicit range: the default (month to date) would drop the 10-day-old entry early
-    # in a month.
+    # in a month. Frozen: the earnings added below must fall inside the range's last day.
     today = timezone.localdate()
     statement_url = reverse("ledger:statement", args=[ledger.alice.pk]) + (
         f"?start={today - timedelta(days=30)}&end={today}"

@@ -1,6 +1,6 @@
 """A platform for the outbound webhook tests: a real HTTP server on 127.0.0.1 (ephemeral
 port, its own thread) that records every request and answers with scripted statuses; and a
-clock that the tests move forward (``django.utils.timezone.now`` patched)."""
+clock that the tests move forward (time-machine, frozen between moves)."""
 
 from __future__ import annotations
 
@@ -94,11 +94,19 @@ def platform_server():
 
 
 class Clock:
-    def __init__(self, start: datetime) -> None:
+    """``now`` reads the frozen clock (time-machine); assigning it moves the clock."""
+
+    def __init__(self, time_machine, start: datetime) -> None:
+        self._time_machine = time_machine
         self.now = start
 
-    def __call__(self) -> datetime:
-        return self.now
+    @property
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    @now.setter
+    def now(self, value: datetime) -> None:
+        self._time_machine.move_to(value, tick=False)
 
     def advance(self, **delta) -> datetime:
         self.now += timedelta(**delta)
@@ -106,13 +114,9 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch):
+def clock(time_machine):
     """Frozen time the test moves by hand: ``clock.advance(minutes=5)``."""
-    from django.utils import timezone
-
-    clock = Clock(datetime.now(UTC).replace(microsecond=0))
-    monkeypatch.setattr(timezone, "now", clock)
-    return clock
+    return Clock(time_machine, datetime.now(UTC).replace(microsecond=0))
 
 
 @pytest.fixture

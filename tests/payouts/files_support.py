@@ -4,7 +4,7 @@ pure formats, and batches of real payouts with encrypted methods for the databas
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from apps.payouts.adapters.files.common import FileHeader, FileLine
 
@@ -12,7 +12,7 @@ HEADER = FileHeader(
     originator_name="FanzDash Network",
     message_id="FANZDASH-B42",
     execution_date=date(2026, 12, 2),
-    created_at=datetime(2026, 12, 1, 9, 30),
+    created_at=datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
     iban="DE89370400440532013000",
     bic="COBADEFFXXX",
     ach_odfi_routing="021000021",

@@ -137,13 +137,17 @@ def _subprocess_env() -> dict[str, str]:
     return env
 
 
+# The worker runs on the test's clock: time-machine moves only the test process's clock.
 KILLED_WORKER = """
 import os
+from datetime import datetime
+import time_machine
 from apps.payouts.services.submission import _processor_call, payout_claim_next
-claim = payout_claim_next(payout_id={payout_id})
-result = _processor_call(claim)
-print(result.outcome, result.reference, flush=True)
-os._exit(137)  # killed between the processor's answer and our database write
+with time_machine.travel(datetime.fromisoformat("{now}"), tick=True):
+    claim = payout_claim_next(payout_id={payout_id})
+    result = _processor_call(claim)
+    print(result.outcome, result.reference, flush=True)
+    os._exit(137)  # killed between the processor's answer and our database write
 """
 
 
@@ -154,7 +158,13 @@ def test_a_worker_killed_after_the_processor_call_pays_once(creator_factory, set
     mark_submitted(batch)
 
     process = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", KILLED_WORKER.format(payout_id=payout.pk)],
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            KILLED_WORKER.format(payout_id=payout.pk, now=timezone.now().isoformat()),
+        ],
         cwd=BASE_DIR,
         env=_subprocess_env(),
         capture_output=True,

@@ -4,6 +4,7 @@ every record length, count, total, the entry hash and the block count are checke
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
@@ -18,9 +19,10 @@ def field(record: str, start: int, end: int) -> str:
     return record[start - 1 : end]
 
 
-def parse_back(text: str, *, created_at=HEADER.created_at) -> dict:
-    """Read a NACHA file and check its structure (made at ``created_at``); returns what it
-    found."""
+def parse_back(text: str, *, created: date | None = None) -> dict:
+    """Read a NACHA file and check its structure (the file header's creation date is
+    ``created``, by default HEADER's); returns what it found."""
+    created = created or HEADER.created_at.date()
     assert text.endswith("\n")
     records = text[:-1].split("\n")
     assert all(len(r) == 94 for r in records), [len(r) for r in records if len(r) != 94]
@@ -37,7 +39,7 @@ def parse_back(text: str, *, created_at=HEADER.created_at) -> dict:
     assert field(file_header, 35, 37) == "094"
     assert field(file_header, 38, 39) == "10"
     assert field(file_header, 40, 40) == "1"
-    assert field(file_header, 24, 29) == created_at.strftime("%y%m%d")
+    assert field(file_header, 24, 29) == created.strftime("%y%m%d")
 
     batches = []
     i = 1

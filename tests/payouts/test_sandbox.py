@@ -331,7 +331,7 @@ def test_the_whole_demo_flow_with_a_submitted_batch(creator_factory, finance_use
     assert states == [Payout.State.FAILED, Payout.State.PAID]
 
 
-def test_forged_callbacks_are_throttled_per_address(settled_transfer, settings):
+def test_forged_callbacks_are_throttled_per_address(settled_transfer, settings, frozen_clock):
     settings.WEBHOOK_FAILED_AUTH_LIMIT = 3
     payout, transfer = settled_transfer()
     body = callback_body(transfer)

@@ -29,8 +29,8 @@ def _audit_text(event: AuditEvent) -> str:
     return json.dumps([event.before, event.after], cls=DjangoJSONEncoder)
 
 
-def _travel(monkeypatch, to):
-    monkeypatch.setattr(timezone, "now", lambda: to)
+def _travel(time_machine, to):
+    time_machine.move_to(to, tick=False)
 
 
 # --- platform_update -----------------------------------------------------------------------
@@ -125,13 +125,13 @@ def test_create_audits_and_refuses_a_taken_slug(super_admin):
 # --- webhook secrets -------------------------------------------------------------------------
 
 
-def test_rotation_keeps_the_old_secret_during_the_grace_window(boyfanz, super_admin, monkeypatch):
+def test_rotation_keeps_the_old_secret_during_the_grace_window(boyfanz, super_admin, time_machine):
     first = platform_webhook_secret_rotate(platform=boyfanz, actor=super_admin)
     assert len(first.secret) >= 40  # token_urlsafe(32)
     assert platform_active_secrets(boyfanz) == [first.secret]
 
     start = timezone.now()
-    _travel(monkeypatch, start)
+    _travel(time_machine, start)
     second = platform_webhook_secret_rotate(platform=boyfanz, actor=super_admin, grace_hours=24)
     first.refresh_from_db()
     assert first.expires_at == start + timedelta(hours=24)
@@ -139,12 +139,12 @@ def test_rotation_keeps_the_old_secret_during_the_grace_window(boyfanz, super_ad
     assert second.expires_at is None and second.secret != first.secret
     assert platform_active_secrets(boyfanz) == [second.secret, first.secret]
 
-    _travel(monkeypatch, start + timedelta(hours=23, minutes=59))
+    _travel(time_machine, start + timedelta(hours=23, minutes=59))
     assert platform_active_secrets(boyfanz) == [second.secret, first.secret]
     first.refresh_from_db()
     assert first.is_active
 
-    _travel(monkeypatch, start + timedelta(hours=24, seconds=1))
+    _travel(time_machine, start + timedelta(hours=24, seconds=1))
     assert platform_active_secrets(boyfanz) == [second.secret]
     first.refresh_from_db()
     assert not first.is_active

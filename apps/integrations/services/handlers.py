@@ -382,6 +382,7 @@ def handle_creator_earnings_updated(event: WebhookEvent, cleaned: dict) -> Outco
         figures=data["figures"],
         currency=data["currency"],
         webhook_event=event,
+        as_of=cleaned["occurred_at"],  # the month of thisMonth, however late it is processed
     )
     return _processed({"earnings_report_id": report.pk, **platform_visible_outcome(report)})
 

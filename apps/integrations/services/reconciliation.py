@@ -40,14 +40,14 @@ TOP_LEVEL_FIGURES = {
 }
 
 
-def _ledger_figures(creator, *, currency: str, figures: dict) -> dict:
+def _ledger_figures(creator, *, currency: str, figures: dict, as_of=None) -> dict:
     if creator is None:
         ledger: dict = {name: 0 for name in figures if name in TOP_LEVEL_FIGURES}
         if "platforms" in figures:
             ledger["platforms"] = dict.fromkeys(figures["platforms"], 0)
         return ledger
     summary = creator_earnings_summary(
-        creator, currency=currency, exponent=currency_exponent(currency)
+        creator, currency=currency, exponent=currency_exponent(currency), now=as_of
     )
     ledger = {
         name: getattr(summary, attribute) or 0
@@ -108,10 +108,12 @@ def earnings_report_record(
     currency: str,
     webhook_event=None,
     actor=None,
+    as_of=None,
 ) -> EarningsReport:
     """Store the platform's ``figures`` for the creator it calls ``creator_external_id``, the
     ledger's at this moment and the difference (reported minus ledger, minor units); status
-    ``mismatch`` when any figure differs (audited)."""
+    ``mismatch`` when any figure differs (audited). ``as_of``: when the platform made the
+    figures (an event's ``created_at``; default now): ``thisMonth`` is that instant's month."""
     currency = currency.upper()
     currency_exponent(currency)  # refuses an unknown currency
     account = (
@@ -120,7 +122,7 @@ def earnings_report_record(
         .first()
     )
     creator = account.creator if account is not None else None
-    ledger = _ledger_figures(creator, currency=currency, figures=figures)
+    ledger = _ledger_figures(creator, currency=currency, figures=figures, as_of=as_of)
     difference = _difference(figures, ledger)
     mismatches = mismatched_figures(difference)
     report = EarningsReport.objects.create(

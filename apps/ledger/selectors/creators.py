@@ -203,7 +203,8 @@ def creator_earnings_summary(
     - ``total``: net earnings (after the platform fee) ever credited to the creator's pending
       accounts by earning entries (subscription, renewal, tip, purchase); later refunds and
       chargebacks are not deducted (they show in the balances);
-    - ``this_month``: the same, for entries that occurred since the 1st of the month, UTC;
+    - ``this_month``: the same, for entries that occurred in the month (UTC) of ``now`` (a
+      report made at a month's end but processed after midnight counts that month);
     - ``last_payout``: the net amount the most recent entry of kind ``payout`` moved out of
       the creator's accounts (None until one exists);
     - ``pending_payout``: the current ``in_payout`` balance;
@@ -213,6 +214,7 @@ def creator_earnings_summary(
     queries."""
     now = now or timezone.now()
     month_start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    month_end = (month_start + timedelta(days=32)).replace(day=1)
     own = Q(account__creator=creator, account__currency_id=currency)
     if platform is not None:
         own &= Q(account__platform=platform)
@@ -224,7 +226,10 @@ def creator_earnings_summary(
             own, account__kind=AccountKind.PENDING, entry__kind__in=EARNING_KINDS
         )
         .values("account__platform__slug")
-        .annotate(total=Sum("amount"), month=Sum("amount", filter=Q(occurred_at__gte=month_start)))
+        .annotate(
+            total=Sum("amount"),
+            month=Sum("amount", filter=Q(occurred_at__gte=month_start, occurred_at__lt=month_end)),
+        )
         .order_by()
     )
     for item in earned:
