@@ -74,7 +74,7 @@ def test_two_payouts_cannot_spend_the_same_money(payable_creator):
     creator = payable_creator("50.00")
     make_payout(creator, 4000)
     second = make_payout(creator, 2000, reserve=False)
-    with pytest.raises(ApplicationError, match="holds 10.00 USD; 20.00 USD requested"):
+    with pytest.raises(ApplicationError, match=r"holds 10\.00 USD; 20\.00 USD requested"):
         payout_reserve(payout=second)
 
 
