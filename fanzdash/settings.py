@@ -406,6 +406,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.api.schema_server_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "OutboundDeliveryStateEnum": "apps.outbound.models.OutboundDelivery.State",
         "WebhookEventStateEnum": "apps.integrations.models.WebhookEvent.State",

@@ -144,3 +144,26 @@ def error_responses(*status_codes: int) -> dict[int, OpenApiResponse]:
         )
         for code in status_codes
     }
+
+
+# --- what the server answers before the app sees the request ------------------------------------
+
+#: gunicorn (the production server, ``Procfile``) refuses a request line longer than its
+#: ``limit_request_line`` (4094 bytes by default) with an HTML 414 before Django runs; every
+#: operation can therefore answer it, and the schema says so.
+_SERVER_RESPONSES = {
+    "414": {
+        "description": "The request line (method, path and query string) is longer than the "
+        "server accepts (4094 bytes); shorten the query. Answered by the web server, as HTML."
+    },
+}
+
+
+def schema_server_responses(result: dict, generator, request, public) -> dict:
+    """drf-spectacular postprocessing hook: add the server's own answers to every operation."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                for code, response in _SERVER_RESPONSES.items():
+                    operation["responses"].setdefault(code, dict(response))
+    return result
