@@ -112,6 +112,21 @@ def test_settle_is_idempotent(payable_creator):
     assert JournalEntry.objects.count() == count
 
 
+def test_settle_refuses_a_fee_that_eats_the_payout_and_writes_nothing(payable_creator):
+    creator = payable_creator("100.00")
+    payout = make_payout(creator, 6000, fee_minor=6000)
+    count = JournalEntry.objects.count()
+    with pytest.raises(
+        ApplicationError,
+        match=r"fee of 60\.00 USD does not fit a payout of "
+        r"60\.00 USD",
+    ) as caught:
+        payout_settle(payout=payout)
+    assert caught.value.code == "invalid_fee"
+    assert JournalEntry.objects.count() == count
+    assert in_payout_minor(creator) == 6000
+
+
 def test_return_gives_the_money_back(payable_creator):
     creator = payable_creator("100.00")
     payout = make_payout(creator, 6000, fee_minor=85)

@@ -324,7 +324,9 @@ def payout_settle(*, payout: Payout, actor=None) -> JournalEntry:
             fee = locked.fee_minor
             if fee < 0 or fee >= locked.amount_minor:
                 raise ApplicationError(
-                    "invalid_fee", f"Fee {fee} does not fit amount {locked.amount_minor}."
+                    "invalid_fee",
+                    f"A fee of {money_text(fee, locked.currency_id)} does not fit a payout of "
+                    f"{money_text(locked.amount_minor, locked.currency_id)}.",
                 )
             currency = locked.currency_id
             postings = [PostingSpec(item.in_payout_account, item.amount_minor) for item in items]
