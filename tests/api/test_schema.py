@@ -104,7 +104,7 @@ def test_amounts_are_strings_in_the_schema(schema):
 
 
 def test_every_v1_read_documents_the_errors_it_can_answer(schema):
-    """What tools/fuzz_api.py (schemathesis, status code conformance) holds the API to: a
+    """What .ci/fuzz_api.py (schemathesis, status code conformance) holds the API to: a
     read can be refused 401 (bad key), 403, 404 and 429; a list also 400 (a bad filter) and
     404 (a page or cursor that does not exist)."""
     for path, operations in schema["paths"].items():

@@ -59,7 +59,7 @@ def test_generated_schema_is_valid_openapi(schema):
 def test_schema_documents_the_v1_endpoints(schema):
     assert "/api/v1/me/" in schema["paths"]
     assert "/api/v1/health/" in schema["paths"]
-    assert set(schema["paths"]["/api/v1/health/"]["get"]["responses"]) == {"200", "503"}
+    assert set(schema["paths"]["/api/v1/health/"]["get"]["responses"]) == {"200", "414", "503"}
     assert "get" in schema["paths"]["/api/v1/me/"]
 
 
