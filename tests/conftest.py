@@ -39,8 +39,13 @@ def _shifted_clock(request):
     that travels itself (``time_machine`` fixture or ``time_machine.travel``) nests inside;
     a test pinned with ``@pytest.mark.time_machine(...)`` keeps its own instant (the plugin
     starts that travel before this fixture, which would otherwise override it).
-    Only Python's clock moves: PostgreSQL's ``now()`` stays on the real one."""
-    if TEST_CLOCK is None or request.node.get_closest_marker("time_machine"):
+    Only Python's clock moves: PostgreSQL's ``now()`` stays on the real one, and so does a
+    server process a test starts: such a test is marked ``real_clock`` and keeps it too."""
+    if (
+        TEST_CLOCK is None
+        or request.node.get_closest_marker("time_machine")
+        or request.node.get_closest_marker("real_clock")
+    ):
         yield
         return
     with time_machine.travel(TEST_CLOCK, tick=True):

@@ -25,7 +25,9 @@ from django.db import connection
 from .conftest import encode, sign_fanz
 from .test_ingest import tip
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The server is another process on the real clock: events dated by a shifted test clock would be
+# "in the future" to it, so FANZDASH_TEST_CLOCK leaves these tests on the real one.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_clock]
 
 PATH = "/api/integrations/webhooks/boyfanz"
 BODY_LIMIT = 4096  # the gunicorn server's WEBHOOK_MAX_BODY_BYTES

@@ -5,9 +5,11 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.creators.models import Creator
 from apps.ledger.accounts import creator_account, network_account, platform_account
 from apps.ledger.models import Account, AccountKind
 from apps.platforms.models import Platform
@@ -78,18 +80,29 @@ def test_explorer_shows_balances_in_peoples_sign(ledger, client_for, finance_use
     assert b"27.00" in page.content
 
 
+def _move_id_sequence(model, last_id: int) -> None:
+    """The next row of ``model`` gets ``last_id + 1`` (PostgreSQL's sequence, SQLite's
+    AUTOINCREMENT counter)."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, last_id])
+        else:
+            cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last_id, table])
+
+
 def test_explorer_sorts_accounts_naturally_in_the_database(
     db, client_for, finance_user, creator_factory
 ):
     """Creators by id as numbers (C9 before C10, never "creator:10" before "creator:9"), then
     platform accounts, then the network's; kinds in the chart's order."""
     boyfanz = Platform.objects.get(slug="boyfanz")
-    creators = []
-    # Until two ids sort differently as text and as numbers (e.g. 9 and 10).
-    while len(creators) < 2 or len(str(creators[0].pk)) == len(str(creators[-1].pk)):
-        creators.append(creator_factory(platforms=()))
-        assert len(creators) < 200
-    creators = creators[-3:]  # the last one-digit-shorter ids and the first longer one
+    # Three ids that sort differently as text and as numbers (…98, …99, …100): the id
+    # sequence is moved just below the next power of ten, whatever ran before.
+    first = creator_factory(platforms=())
+    _move_id_sequence(Creator, 10 ** (len(str(first.pk)) + 1) - 3)
+    creators = [creator_factory(platforms=()) for _ in range(3)]
+    assert len(str(creators[0].pk)) < len(str(creators[-1].pk))
     for creator in reversed(creators):
         creator_account(creator, boyfanz, AccountKind.AVAILABLE, "USD")
         creator_account(creator, boyfanz, AccountKind.PENDING, "USD")
