@@ -7,8 +7,8 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -90,6 +90,10 @@ class DemoSummary:
     refunds: int
     chargebacks: int
     released: int
+    # (creator id, KYC level, age verified until) of each demo creator: the compliance demo
+    # (apps.compliance.demo, composed by apps.demo) turns them into verifications, from which
+    # the creator's level and date are derived.
+    compliance_plan: list[tuple[int, int, date]] = field(default_factory=list)
 
 
 def _tip(rng: random.Random) -> int:
@@ -117,10 +121,9 @@ def _demo_creators(rng: random.Random, platforms: list[Platform]) -> list[Creato
                 legal_name="Casey Creator",
                 country="US",
                 default_currency="USD",
-                kyc_level=2,
-                age_verified_until=timezone.now().date() + timedelta(days=365),
             )
             on, currency = platforms[:2], "USD"
+            kyc, verified_until = 2, timezone.now().date() + timedelta(days=365)
         else:
             email = f"demo.creator{n:03d}@fanzdash.local"
             creator = Creator.objects.filter(user__email=email).first() or creator_create(
@@ -129,8 +132,6 @@ def _demo_creators(rng: random.Random, platforms: list[Platform]) -> list[Creato
                 legal_name=f"{first} Demo{n:03d}",
                 country=country,
                 default_currency=currency,
-                kyc_level=kyc,
-                age_verified_until=verified_until,
                 email_verified=True,
             )
             if status != Creator.Status.ACTIVE and creator.status == Creator.Status.ACTIVE:
@@ -146,6 +147,7 @@ def _demo_creators(rng: random.Random, platforms: list[Platform]) -> list[Creato
                 username=f"{first.lower()}{n:03d}",
             )
         creator.demo_currency = currency
+        creator.demo_compliance = (creator.pk, kyc, verified_until)
         creator.demo_platforms = on
         creator.demo_popularity = 3.0 if n == 0 else rng.uniform(0.05, 1.2)
         creators.append(creator)
@@ -176,7 +178,9 @@ def seed_demo_network(progress: Callable[[str], None] | None = None) -> DemoSumm
     today = timezone.now().date()
     history_days = settings.DEMO_HISTORY_DAYS
     start = today - timedelta(days=history_days - 1)
-    summary = DemoSummary(len(creators), 0, 0, 0, 0)
+    summary = DemoSummary(
+        len(creators), 0, 0, 0, 0, compliance_plan=[c.demo_compliance for c in creators]
+    )
     earned: list[tuple[Platform, str, datetime]] = []
     for day_index in range(history_days):
         day = start + timedelta(days=day_index)
