@@ -1,7 +1,10 @@
 """The compliance part of the demo network: each demo creator's KYC level and age
 verification become records (an approved KYC verification, an age verification), from which
-the creator's level and date are derived, as in production; a few creators wait in the KYC
-review queue. Deterministic, and idempotent: a creator who already has records is skipped."""
+the creator's level and date are derived, as in production; some level-0 creators wait in the
+KYC review queue. Deterministic, and idempotent: a creator who already has records is skipped.
+
+``apps.demo`` passes ``DemoCompliance(...)`` to the ledger demo, which calls it for each creator
+before linking it to its platforms (so no platform is told of the demo's levels)."""
 
 from __future__ import annotations
 
@@ -29,69 +32,57 @@ class ComplianceDemoSummary:
     age_verified: int = 0
 
 
-def _date_of_birth(rng: random.Random, verified_on: date) -> date:
-    """Someone between 21 and 45 on the day they were verified."""
-    return verified_on - timedelta(days=rng.randint(21 * 366, 45 * 365))
+class DemoCompliance:
+    """Records a demo creator's compliance: an age verification running until
+    ``age_verified_until`` (some already expired: their payouts stop) and, for level > 0, an
+    approved VerifyMy verification of that level; every second level-0 creator has a request
+    waiting for review. Counts what this run recorded in ``summary``."""
 
+    def __init__(self) -> None:
+        self.summary = ComplianceDemoSummary()
 
-def seed_demo_compliance(plan: list[tuple[int, int, date]]) -> ComplianceDemoSummary:
-    """``plan``: (creator id, KYC level, age verified until) per demo creator (from the ledger
-    demo). Level > 0: an approved verification of that level (VerifyMy); level 0: every
-    second one has a request waiting for review. Each gets an age verification running until
-    the planned date (some already expired: their payouts stop)."""
-    summary = ComplianceDemoSummary()
-    today = timezone.localdate()
-    with_records = set(
-        KycVerification.objects.filter(creator_id__in=[row[0] for row in plan]).values_list(
-            "creator_id", flat=True
-        )
-    ) | set(
-        AgeVerification.objects.filter(creator_id__in=[row[0] for row in plan]).values_list(
-            "creator_id", flat=True
-        )
-    )
-    creators = Creator.objects.in_bulk([row[0] for row in plan])
-    for index, (creator_id, level, until) in enumerate(plan):
-        creator = creators.get(creator_id)
-        if creator is None or creator_id in with_records:
-            continue
-        rng = random.Random(f"{SEED}-{creator_id}")  # noqa: S311 (demo data, not secrets)
+    def __call__(self, creator: Creator, kyc_level: int, age_verified_until: date) -> None:
+        if (
+            KycVerification.objects.filter(creator=creator).exists()
+            or AgeVerification.objects.filter(creator=creator).exists()
+        ):
+            return
+        today = timezone.localdate()
+        rng = random.Random(f"{SEED}-{creator.pk}")  # noqa: S311 (demo data, not secrets)
+        verified_on = min(age_verified_until - timedelta(days=AGE_VALIDITY_DAYS), today)
         with transaction.atomic():
-            verified_on = min(until - timedelta(days=AGE_VALIDITY_DAYS), today)
-            if verified_on >= until:
-                verified_on = until - timedelta(days=1)
             age_verification_record(
                 creator=creator,
                 method=rng.choice(AgeVerification.Method.values),
-                date_of_birth=_date_of_birth(rng, verified_on),
+                # someone between 21 and 45 on the day of the check
+                date_of_birth=verified_on - timedelta(days=rng.randint(21 * 366, 45 * 365)),
                 verified_on=verified_on,
-                expires_on=until,
+                expires_on=age_verified_until,
                 reviewer=None,
                 note="Demo network",
-                history=until < today,
+                history=age_verified_until < today,
             )
-            summary.age_verified += 1
-            if level > 0:
+            self.summary.age_verified += 1
+            if kyc_level > 0:
                 verification = kyc_verification_request(
                     creator=creator,
-                    level_requested=level,
+                    level_requested=kyc_level,
                     provider="verifymy",
-                    provider_reference=f"vm-demo-{creator_id}",
+                    provider_reference=f"vm-demo-{creator.pk}",
                 )
                 kyc_verification_decide(
                     verification=verification,
                     approve=True,
-                    level_granted=level,
+                    level_granted=kyc_level,
                     reason=DEMO_REASON,
                     reviewer=None,
                 )
-                summary.kyc_approved += 1
-            elif index % 2 == 0:
+                self.summary.kyc_approved += 1
+            elif creator.pk % 2 == 0:
                 kyc_verification_request(
                     creator=creator,
                     level_requested=1,
                     provider="manual",
-                    provider_reference=f"demo-upload-{creator_id}",
+                    provider_reference=f"demo-upload-{creator.pk}",
                 )
-                summary.kyc_pending += 1
-    return summary
+                self.summary.kyc_pending += 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -90,17 +90,21 @@ class DemoSummary:
     refunds: int
     chargebacks: int
     released: int
-    # (creator id, KYC level, age verified until) of each demo creator: the compliance demo
-    # (apps.compliance.demo, composed by apps.demo) turns them into verifications, from which
-    # the creator's level and date are derived.
-    compliance_plan: list[tuple[int, int, date]] = field(default_factory=list)
+
+
+# Called with (creator, KYC level, age verified until) for each demo creator, before it is
+# linked to any platform (so no platform is told of the change): apps.demo passes the
+# compliance demo, which records the verifications the creator's level and date derive from.
+CreatorCompliance = Callable[[Creator, int, date], None]
 
 
 def _tip(rng: random.Random) -> int:
     return rng.choice([100, 200, 500, 500, 1000, 1000, 2000, 2500, 5000, 10000])
 
 
-def _demo_creators(rng: random.Random, platforms: list[Platform]) -> list[Creator]:
+def _demo_creators(
+    rng: random.Random, platforms: list[Platform], creator_compliance: CreatorCompliance | None
+) -> list[Creator]:
     creators = []
     for n in range(settings.DEMO_NETWORK_CREATORS):
         currency = rng.choices(["USD", "EUR", "GBP"], weights=[60, 25, 15])[0]
@@ -139,6 +143,9 @@ def _demo_creators(rng: random.Random, platforms: list[Platform]) -> list[Creato
                 creator = creator_status_set(
                     creator=creator, status=status, actor=None, reason="demo network"
                 )
+        if creator_compliance is not None:
+            # Before any platform account is linked, too: no platform is told of the level.
+            creator_compliance(creator, kyc, verified_until)
         for platform in on:
             platform_account_link(
                 creator=creator,
@@ -147,14 +154,16 @@ def _demo_creators(rng: random.Random, platforms: list[Platform]) -> list[Creato
                 username=f"{first.lower()}{n:03d}",
             )
         creator.demo_currency = currency
-        creator.demo_compliance = (creator.pk, kyc, verified_until)
         creator.demo_platforms = on
         creator.demo_popularity = 3.0 if n == 0 else rng.uniform(0.05, 1.2)
         creators.append(creator)
     return creators
 
 
-def seed_demo_network(progress: Callable[[str], None] | None = None) -> DemoSummary:
+def seed_demo_network(
+    progress: Callable[[str], None] | None = None,
+    creator_compliance: CreatorCompliance | None = None,
+) -> DemoSummary:
     """Counts in the summary are of what this run created (all zero on a rerun). ``progress``
     is told what is done: the creators, then every few weeks of history."""
     report = progress or (lambda message: None)
@@ -173,14 +182,12 @@ def seed_demo_network(progress: Callable[[str], None] | None = None) -> DemoSumm
         ).order_by("id")
     )
     with transaction.atomic():
-        creators = _demo_creators(rng, platforms)
+        creators = _demo_creators(rng, platforms, creator_compliance)
     report(f"{len(creators)} creators on {len(platforms)} platforms")
     today = timezone.now().date()
     history_days = settings.DEMO_HISTORY_DAYS
     start = today - timedelta(days=history_days - 1)
-    summary = DemoSummary(
-        len(creators), 0, 0, 0, 0, compliance_plan=[c.demo_compliance for c in creators]
-    )
+    summary = DemoSummary(len(creators), 0, 0, 0, 0)
     earned: list[tuple[Platform, str, datetime]] = []
     for day_index in range(history_days):
         day = start + timedelta(days=day_index)

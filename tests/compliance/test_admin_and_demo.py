@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from apps.compliance.models import AgeVerification, KycVerification
 from apps.compliance.services import kyc_verification_request
+from apps.outbound.models import OutboundEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +58,5 @@ def test_the_demo_derives_levels_from_approved_verifications(settings):
         assert creator.age_verified_until == latest
     casey = Creator.objects.get(user__email="creator@fanzdash.local")
     assert casey.kyc_level == 2
+    # Recorded before the creators were linked to platforms: no platform is told.
+    assert not OutboundEvent.objects.filter(event_type="creator.kyc_changed").exists()

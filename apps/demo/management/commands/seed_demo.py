@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from apps.accounts.demo import demo_password, seed_demo_users
-from apps.compliance.demo import seed_demo_compliance
+from apps.compliance.demo import DemoCompliance
 from apps.integrations.demo import seed_demo_webhooks
 from apps.ledger.demo import seed_demo_network
 from apps.payouts.demo import seed_demo_payouts
@@ -37,16 +37,20 @@ class Command(BaseCommand):
         self.stdout.flush()
         logins = seed_demo_users()
         progress(f"Demo logins: {len(logins)} (one per role)")
-        summary = seed_demo_network(progress=lambda message: progress(f"Demo network: {message}"))
+        compliance = DemoCompliance()
+        summary = seed_demo_network(
+            progress=lambda message: progress(f"Demo network: {message}"),
+            creator_compliance=compliance,
+        )
         progress(
             f"Demo network: {summary.creators} creators; this run posted {summary.earnings} "
             f"earnings, {summary.refunds} refunds, {summary.chargebacks} chargebacks and "
             f"{summary.released} releases (nothing on a rerun)."
         )
-        compliance = seed_demo_compliance(summary.compliance_plan)
+        done = compliance.summary
         progress(
-            f"Demo compliance: this run approved {compliance.kyc_approved} KYC verifications, "
-            f"queued {compliance.kyc_pending} for review and recorded {compliance.age_verified} "
+            f"Demo compliance: this run approved {done.kyc_approved} KYC verifications, "
+            f"queued {done.kyc_pending} for review and recorded {done.age_verified} "
             "age verifications (nothing on a rerun)."
         )
         traffic = seed_demo_webhooks()
