@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
@@ -108,10 +110,12 @@ class CreatorAdmin(AuditedAdminMixin, ImportExportModelAdmin):
 
     @admin.display(description="Where to change them")
     def compliance_note(self, creator: Creator) -> str:
-        return (
+        # A URL name, not an import: the compliance app sits beside the ledger, above creators.
+        return format_html(
             "The KYC level and the age verification are derived from the creator's KYC and age "
-            "verifications: a compliance officer records and decides them on the creator's "
-            f"compliance page (/compliance/creators/{creator.pk}/)."
+            'verifications: a compliance officer records and decides them on <a href="{}">the '
+            "creator's compliance page</a>.",
+            reverse("compliance:creator", args=[creator.pk]),
         )
 
     def get_fieldsets(self, request, obj=None):
