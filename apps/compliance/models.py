@@ -114,11 +114,6 @@ class KycVerification(models.Model):
     def __str__(self) -> str:
         return f"KYC level {self.level_requested} for {self.creator} ({self.status})"
 
-    def is_in_force(self, today) -> bool:
-        return self.status == self.Status.APPROVED and (
-            self.expires_on is None or self.expires_on >= today
-        )
-
 
 class AgeVerification(models.Model):
     """One check that the creator is an adult, valid from ``verified_on`` to ``expires_on``."""

@@ -28,7 +28,7 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
-from apps.compliance.rules import KYC_LIMITS_USD_MINOR, kyc_limit_usd_minor
+from apps.compliance.rules import KYC_LIMIT_WINDOW, KYC_LIMITS_USD_MINOR, kyc_limit_usd_minor
 from apps.core.currencies import money_text
 from apps.core.exceptions import ApplicationError
 from apps.creators.models import Creator, PayoutHold
@@ -37,7 +37,7 @@ from apps.payouts.models import Payout, PayoutBatch, PayoutMethod, PayoutSchedul
 from apps.payouts.selectors.fx import FxTable
 
 # The KYC limits are a compliance rule: one table, in apps.compliance.rules.
-KYC_WINDOW = timedelta(days=30)
+KYC_WINDOW = KYC_LIMIT_WINDOW
 OPEN_BATCH_STATUSES = (
     PayoutBatch.Status.DRAFT,
     PayoutBatch.Status.APPROVED,
