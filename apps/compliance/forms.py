@@ -44,7 +44,13 @@ class KycRequestForm(forms.Form):
 
 
 class AgeVerificationForm(forms.Form):
-    method = forms.ChoiceField(choices=AgeVerification.Method.choices)
+    method = forms.ChoiceField(
+        choices=[
+            (value, label)
+            for value, label in AgeVerification.Method.choices
+            if value != AgeVerification.Method.LEGACY
+        ]
+    )
     date_of_birth = forms.DateField(widget=DATE_INPUT, label="Date of birth")
     verified_on = forms.DateField(widget=DATE_INPUT, label="Verified on")
     expires_on = forms.DateField(widget=DATE_INPUT, label="Expires on")

@@ -122,12 +122,16 @@ class AgeVerification(models.Model):
         ID_DOCUMENT = "id_document", "ID document check"
         PROVIDER = "provider", "Provider check"
         DATABASE = "database", "Database check"
+        # The date a creator carried before compliance records existed (migration 0003): kept
+        # so the derived date does not vanish; no date of birth was recorded. Never recorded
+        # by the services.
+        LEGACY = "legacy", "Recorded before compliance records"
 
     creator = models.ForeignKey(
         "creators.Creator", on_delete=models.PROTECT, related_name="age_verifications"
     )
     method = models.CharField(max_length=20, choices=Method.choices)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(null=True, blank=True)  # only a legacy row has none
     verified_on = models.DateField()
     expires_on = models.DateField()
     reviewer = models.ForeignKey(
@@ -147,8 +151,12 @@ class AgeVerification(models.Model):
                 condition=Q(verified_on__gt=F("date_of_birth")), name="age_born_before_verified"
             ),
             models.CheckConstraint(
-                condition=Q(method__in=["id_document", "provider", "database"]),
+                condition=Q(method__in=["id_document", "provider", "database", "legacy"]),
                 name="age_method_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_of_birth__isnull=False) | Q(method="legacy"),
+                name="age_date_of_birth_recorded",
             ),
         ]
 

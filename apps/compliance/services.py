@@ -281,7 +281,7 @@ def age_verification_record(
     the future, an expiry not after the verification date or already past. ``history=True``
     records a past check that has since expired (the demo network; an import from a previous
     system): only the expiry-in-the-past refusal is lifted. Forms and the API never pass it."""
-    if method not in AgeVerification.Method.values:
+    if method not in AgeVerification.Method.values or method == AgeVerification.Method.LEGACY:
         raise ApplicationError("invalid_method", f"Unknown verification method {method!r}.")
     date_of_birth = _date(date_of_birth, name="date of birth")
     verified_on = _date(verified_on, name="verification date")
