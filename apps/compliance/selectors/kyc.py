@@ -9,11 +9,10 @@ from datetime import date
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from apps.compliance.models import AgeVerification, KycVerification
+from apps.compliance.rules import KYC_LEVELS, kyc_limit_usd_minor
 from apps.core.currencies import money_text
 from apps.creators.models import Creator, PayoutHold
-
-from .models import AgeVerification, KycVerification
-from .rules import KYC_LEVELS, kyc_limit_usd_minor
 
 KYC_LIMIT_CURRENCY = "USD"
 

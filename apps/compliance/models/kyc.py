@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .rules import KYC_LEVELS, MAX_KYC_LEVEL
+from apps.compliance.rules import KYC_LEVELS, MAX_KYC_LEVEL
 
 KYC_LEVEL_CHOICES = [(level, f"{level} ({name})") for level, name in KYC_LEVELS.items()]
 

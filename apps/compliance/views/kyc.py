@@ -15,19 +15,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from apps.core.exceptions import ApplicationError
-from apps.core.types import HtmxHttpRequest
-
-from .forms import AgeVerificationForm, KycDecisionForm, KycRequestForm
-from .models import KycProvider, KycVerification
-from .selectors import (
+from apps.compliance.forms import AgeVerificationForm, KycDecisionForm, KycRequestForm
+from apps.compliance.models import KycProvider, KycVerification
+from apps.compliance.selectors import (
     compliance_creators,
     creator_age_verifications,
     creator_compliance_status,
     creator_kyc_verifications,
     kyc_review_queue,
 )
-from .services import age_verification_record, kyc_verification_decide, kyc_verification_request
+from apps.compliance.services import (
+    age_verification_record,
+    kyc_verification_decide,
+    kyc_verification_request,
+)
+from apps.core.exceptions import ApplicationError
+from apps.core.types import HtmxHttpRequest
 
 PAGE_SIZE = 50
 REVIEW = "compliance.review_compliance"

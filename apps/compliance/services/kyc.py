@@ -13,12 +13,11 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.compliance.models import AgeVerification, KycProvider, KycVerification
+from apps.compliance.rules import MAX_KYC_LEVEL, adult_on
 from apps.core.exceptions import ApplicationError
 from apps.creators.models import Creator
 from apps.creators.services import creator_compliance_set
-
-from .models import AgeVerification, KycProvider, KycVerification
-from .rules import MAX_KYC_LEVEL, adult_on
 
 REASON_MAX_LENGTH = 2000
 
