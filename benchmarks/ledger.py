@@ -191,7 +191,6 @@ def fixtures_create(workers: int, per_worker: int) -> dict:
         creator = creator_create(
             email=f"bench-creator-{n}@example.test",
             display_name=f"Bench creator {n}",
-            kyc_level=1,
             email_verified=True,
         )
         platform_account_link(

@@ -85,7 +85,6 @@ def fixtures_create(other_creators: int) -> dict:
         creator = creator_create(
             email=HOT_EMAIL if n == 0 else f"reads-creator-{n}@example.test",
             display_name="Hot creator" if n == 0 else f"Reads creator {n}",
-            kyc_level=1,
             email_verified=True,
         )
         platform_account_link(

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "apps.platforms",
     "apps.creators",
     "apps.ledger",
+    "apps.compliance",
     "apps.integrations",
     "apps.outbound",
     "apps.payouts",

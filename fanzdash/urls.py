@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 
 from apps.accounts import api_urls as accounts_api
 from apps.accounts.views import LoginView
+from apps.compliance import api_urls as compliance_api
 from apps.core import api_urls as core_api
 from apps.core.apis import ApiNotFound, RedocDocsView, SchemaApi, SwaggerDocsView
 from apps.core.views import healthz
@@ -19,6 +20,7 @@ API_V1 = [
     *core_api.urlpatterns,
     *creators_api.urlpatterns,
     *ledger_api.urlpatterns,
+    *compliance_api.urlpatterns,
     *integrations_api.urlpatterns,
     *outbound_api.urlpatterns,
     *payouts_api.urlpatterns,
@@ -50,6 +52,7 @@ urlpatterns = [
     path("audit/", include("apps.audit.urls")),
     path("platforms/", include("apps.platforms.urls")),
     path("ledger/", include("apps.ledger.urls")),
+    path("compliance/", include("apps.compliance.urls")),
     path("integrations/", include("apps.integrations.urls")),
     path("outbound/", include("apps.outbound.urls")),
     path("payouts/", include("apps.payouts.urls")),

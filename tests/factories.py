@@ -57,19 +57,29 @@ def make_creator(
     **fields,
 ):
     """A creator (with its creator-role user, verified email) on the given core platforms;
-    the external id on each platform is ``<slug>-<creator pk>``."""
+    the external id on each platform is ``<slug>-<creator pk>``.
+
+    ``kyc_level`` and ``age_verified_until`` are test data written straight to the row (no
+    audit, no signal): in the application they are derived from compliance records
+    (apps.compliance); tests of that derivation create the records instead."""
+    from apps.creators.models import Creator
     from apps.creators.services import creator_create, platform_account_link
     from apps.platforms.models import Platform
 
+    age_verified_until = fields.pop("age_verified_until", None)
     seq = next(_creator_seq)
     creator = creator_create(
         email=email or f"creator{seq}@example.test",
         display_name=display_name or f"Creator {seq}",
         default_currency=currency,
-        kyc_level=kyc_level,
         email_verified=True,
         **fields,
     )
+    if kyc_level or age_verified_until is not None:
+        Creator.objects.filter(pk=creator.pk).update(
+            kyc_level=kyc_level, age_verified_until=age_verified_until
+        )
+        creator.kyc_level, creator.age_verified_until = kyc_level, age_verified_until
     for slug in platforms:
         platform = Platform.objects.get(slug=slug)
         platform_account_link(

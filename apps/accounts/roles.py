@@ -54,6 +54,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payouts.build_payoutbatch",
         "payouts.approve_payoutbatch",
         "payouts.submit_payoutbatch",
+        "compliance.review_compliance",
+        "compliance.decide_kycverification",
+        "compliance.record_ageverification",
     ],
     Role.FINANCE: [
         _DASHBOARD,
@@ -89,6 +92,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "payouts.verify_payoutmethod",
         "payouts.view_payoutbatch",
         "payouts.view_payout",
+        "compliance.review_compliance",
+        "compliance.decide_kycverification",
+        "compliance.record_ageverification",
     ],
     Role.SUPPORT: [
         _DASHBOARD,

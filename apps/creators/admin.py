@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
@@ -19,14 +21,9 @@ from .services import (
     platform_account_link,
 )
 
-PROFILE_FORM_FIELDS = [
-    "display_name",
-    "legal_name",
-    "country",
-    "kyc_level",
-    "age_verified_until",
-    "default_currency",
-]
+PROFILE_FORM_FIELDS = ["display_name", "legal_name", "country", "default_currency"]
+# Derived from the compliance records (apps.compliance): shown, never edited here.
+COMPLIANCE_READONLY_FIELDS = ["kyc_level", "age_verified_until", "compliance_note"]
 
 
 class CreatorAddForm(forms.ModelForm):
@@ -97,9 +94,10 @@ class CreatorAdmin(AuditedAdminMixin, ImportExportModelAdmin):
         "=platform_accounts__external_id",
     ]
     list_select_related = ["user"]
-    readonly_fields = ["user", "status", "created_at", "updated_at"]
+    readonly_fields = ["user", "status", *COMPLIANCE_READONLY_FIELDS, "created_at", "updated_at"]
     fieldsets = (
         (None, {"fields": ["user", "status", *PROFILE_FORM_FIELDS]}),
+        ("Compliance (derived)", {"fields": COMPLIANCE_READONLY_FIELDS}),
         ("Dates", {"fields": ["created_at", "updated_at"]}),
     )
     add_fieldsets = ((None, {"fields": ["email", *PROFILE_FORM_FIELDS]}),)
@@ -109,6 +107,16 @@ class CreatorAdmin(AuditedAdminMixin, ImportExportModelAdmin):
     @admin.display(ordering="user__email")
     def email(self, creator: Creator) -> str:
         return creator.user.email
+
+    @admin.display(description="Where to change them")
+    def compliance_note(self, creator: Creator) -> str:
+        # A URL name, not an import: the compliance app sits beside the ledger, above creators.
+        return format_html(
+            "The KYC level and the age verification are derived from the creator's KYC and age "
+            'verifications: a compliance officer records and decides them on <a href="{}">the '
+            "creator's compliance page</a>.",
+            reverse("compliance:creator", args=[creator.pk]),
+        )
 
     def get_fieldsets(self, request, obj=None):
         return self.add_fieldsets if obj is None else self.fieldsets
@@ -145,8 +153,6 @@ class CreatorAdmin(AuditedAdminMixin, ImportExportModelAdmin):
                 display_name=data["display_name"],
                 legal_name=data["legal_name"],
                 country=data["country"],
-                kyc_level=data["kyc_level"],
-                age_verified_until=data["age_verified_until"],
                 default_currency=data["default_currency"].pk,
                 actor=request.user,
             )

@@ -3,13 +3,14 @@
 Export is a plain read. Import never saves a model itself: each row goes through the services
 (``creator_create``, ``platform_account_link``, ``creator_profile_update``,
 ``creator_status_set``), inside its own savepoint, so a bad row (unknown currency or platform,
-an external id someone else holds, a KYC level out of range, ...) is reported as a row error
-and nothing of it is written, while the good rows are imported and audited.
+an external id someone else holds, ...) is reported as a row error and nothing of it is
+written, while the good rows are imported and audited. The ``kyc_level`` and
+``age_verified_until`` columns are exported but ignored on import: they are derived from the
+compliance records.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -64,6 +65,15 @@ class CreatorResource(CsvSafeExportMixin, resources.ModelResource):
     email = fields.Field(attribute="user__email", column_name="email", readonly=True)
     default_currency = fields.Field(attribute="default_currency_id", column_name="default_currency")
     platforms = fields.Field(column_name="platforms", readonly=True)
+    # Exported for reading; an import ignores them: they are derived from the compliance
+    # records (apps.compliance), never typed into a spreadsheet.
+    kyc_level = fields.Field(attribute="kyc_level", column_name="kyc_level", readonly=True)
+    age_verified_until = fields.Field(
+        attribute="age_verified_until",
+        column_name="age_verified_until",
+        readonly=True,
+        widget=widgets.DateWidget(format="%Y-%m-%d"),
+    )
 
     class Meta:
         model = Creator
@@ -172,29 +182,6 @@ class CreatorResource(CsvSafeExportMixin, resources.ModelResource):
             errors["status"] = f"Unknown status {status!r}."
         parsed["status"] = status
 
-        kyc_raw = _text(row.get("kyc_level")) or "0"
-        try:
-            # A spreadsheet cell may hold the number 2 as "2.0".
-            kyc_level = int(kyc_raw.removesuffix(".0"))
-        except ValueError:
-            kyc_level = None
-        if kyc_level is None or not 0 <= kyc_level <= 3:
-            errors["kyc_level"] = f"KYC level is 0 to 3, not {kyc_raw!r}."
-        parsed["kyc_level"] = kyc_level
-
-        age_raw = row.get("age_verified_until")
-        age_verified_until = None
-        if isinstance(age_raw, dt.datetime):
-            age_verified_until = age_raw.date()
-        elif isinstance(age_raw, dt.date):
-            age_verified_until = age_raw
-        elif _text(age_raw):
-            try:
-                age_verified_until = dt.date.fromisoformat(_text(age_raw)[:10])
-            except ValueError:
-                errors["age_verified_until"] = f"{_text(age_raw)!r} is not a date (YYYY-MM-DD)."
-        parsed["age_verified_until"] = age_verified_until
-
         currency = _text(row.get("default_currency")).upper() or "USD"
         try:
             currency_exponent(currency)
@@ -250,9 +237,8 @@ class CreatorResource(CsvSafeExportMixin, resources.ModelResource):
         if is_new:
             self._emails[email] = row_number
         instance._import = parsed
-        for name in ("display_name", "legal_name", "country", "status", "kyc_level"):
+        for name in ("display_name", "legal_name", "country", "status"):
             setattr(instance, name, parsed[name])
-        instance.age_verified_until = age_verified_until
         instance.default_currency_id = currency
 
     def save_instance(self, instance: Creator, is_create, row, **kwargs):
@@ -279,8 +265,6 @@ class CreatorResource(CsvSafeExportMixin, resources.ModelResource):
                 legal_name=parsed["legal_name"],
                 country=parsed["country"],
                 default_currency=parsed["default_currency"],
-                kyc_level=parsed["kyc_level"],
-                age_verified_until=parsed["age_verified_until"],
                 actor=actor,
             )
         else:
@@ -292,8 +276,6 @@ class CreatorResource(CsvSafeExportMixin, resources.ModelResource):
                 legal_name=parsed["legal_name"],
                 country=parsed["country"],
                 default_currency=parsed["default_currency"],
-                kyc_level=parsed["kyc_level"],
-                age_verified_until=parsed["age_verified_until"],
             )
         for slug, external_id in parsed["platforms"]:
             platform_account_link(

@@ -34,15 +34,13 @@ def creator_create(
     legal_name: str = "",
     country: str = "",
     default_currency: str = "USD",
-    kyc_level: int = 0,
-    age_verified_until=None,
     user: User | None = None,
     email_verified: bool = False,
 ) -> Creator:
-    """A creator profile, with its user (role creator) unless one is given."""
+    """A creator profile, with its user (role creator) unless one is given. A new creator has
+    KYC level 0 and no age verification: those are derived from the compliance records
+    (``apps.compliance``), which set them through ``creator_compliance_set``."""
     currency_exponent(default_currency)
-    if not 0 <= kyc_level <= 3:
-        raise ApplicationError("invalid_kyc_level", "KYC level is 0 to 3.")
     if user is None:
         user = user_create(
             email=email, role=Role.CREATOR, actor=actor, email_verified=email_verified
@@ -55,8 +53,6 @@ def creator_create(
         legal_name=legal_name,
         country=country.upper()[:2],
         default_currency_id=default_currency.upper(),
-        kyc_level=kyc_level,
-        age_verified_until=age_verified_until,
     )
     audit_record(actor=actor, action="creator.created", target=creator, after=_snapshot(creator))
     return creator
@@ -128,16 +124,9 @@ def creator_status_set(*, creator: Creator, status: str, actor, reason: str = ""
     return creator
 
 
-PROFILE_FIELDS = frozenset(
-    {
-        "display_name",
-        "legal_name",
-        "country",
-        "kyc_level",
-        "age_verified_until",
-        "default_currency",
-    }
-)
+# KYC level and age verification are not profile fields: they are derived from the
+# compliance records and written only by creator_compliance_set (called by apps.compliance).
+PROFILE_FIELDS = frozenset({"display_name", "legal_name", "country", "default_currency"})
 
 
 def _profile_value(creator: Creator, name: str):
@@ -157,12 +146,6 @@ def _clean_profile_change(name: str, value):
         value = (value or "").strip().upper()
         if value and (len(value) != 2 or not value.isalpha()):
             raise ApplicationError("invalid_country", f"{value!r} is not an ISO 3166-1 code.")
-    elif name == "kyc_level":
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3:
-            raise ApplicationError("invalid_kyc_level", "KYC level is 0 to 3.")
-    elif name == "age_verified_until":
-        if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
-            raise ApplicationError("invalid_date", "Age verification runs until a date.")
     elif name == "default_currency":
         value = str(value or "").upper()
         currency_exponent(value)
@@ -171,9 +154,10 @@ def _clean_profile_change(name: str, value):
 
 @transaction.atomic
 def creator_profile_update(*, creator: Creator, actor, **changes) -> Creator:
-    """Change a creator's profile (names, country, KYC level, age verification, default
-    currency). Only fields that change are saved and audited (before/after); status has its
-    own service, creator_status_set."""
+    """Change a creator's profile (names, country, default currency). Only fields that change
+    are saved and audited (before/after); status has its own service, creator_status_set, and
+    the KYC level and age verification are derived by the compliance app
+    (creator_compliance_set)."""
     unknown = set(changes) - PROFILE_FIELDS
     if unknown:
         raise ApplicationError(
@@ -201,11 +185,44 @@ def creator_profile_update(*, creator: Creator, actor, **changes) -> Creator:
         before=before,
         after={name: cleaned[name] for name in changed},
     )
-    if "kyc_level" in changed:
+    return creator
+
+
+@transaction.atomic
+def creator_compliance_set(
+    *, creator: Creator, kyc_level: int, age_verified_until: date | None, actor, reason: str = ""
+) -> Creator:
+    """Write the creator's derived compliance fields: the KYC level and the date the age
+    verification runs until. Called only by ``apps.compliance`` (which derives them from its
+    records); nothing else sets them. Audited when something changes; a KYC level change is
+    sent as ``creator_kyc_changed`` (the platforms are told, apps.outbound)."""
+    if isinstance(kyc_level, bool) or not isinstance(kyc_level, int) or not 0 <= kyc_level <= 3:
+        raise ApplicationError("invalid_kyc_level", "KYC level is 0 to 3.")
+    if age_verified_until is not None and (
+        not isinstance(age_verified_until, date) or isinstance(age_verified_until, datetime)
+    ):
+        raise ApplicationError("invalid_date", "Age verification runs until a date.")
+    creator = Creator.objects.select_for_update().get(pk=creator.pk)
+    before = {"kyc_level": creator.kyc_level, "age_verified_until": creator.age_verified_until}
+    after = {"kyc_level": kyc_level, "age_verified_until": age_verified_until}
+    if before == after:
+        return creator
+    creator.kyc_level = kyc_level
+    creator.age_verified_until = age_verified_until
+    creator.save(update_fields=["kyc_level", "age_verified_until", "updated_at"])
+    changed = [name for name in after if before[name] != after[name]]
+    audit_record(
+        actor=actor,
+        action="creator.compliance_derived",
+        target=creator,
+        before={name: before[name] for name in changed},
+        after={**{name: after[name] for name in changed}, "reason": reason},
+    )
+    if before["kyc_level"] != kyc_level:
         creator_kyc_changed.send(
             sender=Creator,
             creator=creator,
-            kyc_level=creator.kyc_level,
+            kyc_level=kyc_level,
             previous_kyc_level=before["kyc_level"],
         )
     return creator

@@ -27,6 +27,7 @@ STAFF_NAV = [
         "link-45deg",
         "integrations.decide_platformlinkrequest",
     ),
+    NavItem("KYC reviews", "compliance:kyc_queue", "person-check", "compliance.review_compliance"),
     NavItem("System health", "dashboard:health", "heart-pulse", "accounts.view_system_health"),
     NavItem("Ledger", "ledger:accounts", "journal-bookmark", "ledger.view_ledger", "finance"),
     NavItem("Trial balance", "ledger:trial_balance", "calculator", "ledger.view_ledger", "finance"),

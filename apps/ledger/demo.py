@@ -8,7 +8,7 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -92,11 +92,19 @@ class DemoSummary:
     released: int
 
 
+# Called with (creator, KYC level, age verified until) for each demo creator, before it is
+# linked to any platform (so no platform is told of the change): apps.demo passes the
+# compliance demo, which records the verifications the creator's level and date derive from.
+CreatorCompliance = Callable[[Creator, int, date], None]
+
+
 def _tip(rng: random.Random) -> int:
     return rng.choice([100, 200, 500, 500, 1000, 1000, 2000, 2500, 5000, 10000])
 
 
-def _demo_creators(rng: random.Random, platforms: list[Platform]) -> list[Creator]:
+def _demo_creators(
+    rng: random.Random, platforms: list[Platform], creator_compliance: CreatorCompliance | None
+) -> list[Creator]:
     creators = []
     for n in range(settings.DEMO_NETWORK_CREATORS):
         currency = rng.choices(["USD", "EUR", "GBP"], weights=[60, 25, 15])[0]
@@ -117,10 +125,9 @@ def _demo_creators(rng: random.Random, platforms: list[Platform]) -> list[Creato
                 legal_name="Casey Creator",
                 country="US",
                 default_currency="USD",
-                kyc_level=2,
-                age_verified_until=timezone.now().date() + timedelta(days=365),
             )
             on, currency = platforms[:2], "USD"
+            kyc, verified_until = 2, timezone.now().date() + timedelta(days=365)
         else:
             email = f"demo.creator{n:03d}@fanzdash.local"
             creator = Creator.objects.filter(user__email=email).first() or creator_create(
@@ -129,8 +136,6 @@ def _demo_creators(rng: random.Random, platforms: list[Platform]) -> list[Creato
                 legal_name=f"{first} Demo{n:03d}",
                 country=country,
                 default_currency=currency,
-                kyc_level=kyc,
-                age_verified_until=verified_until,
                 email_verified=True,
             )
             if status != Creator.Status.ACTIVE and creator.status == Creator.Status.ACTIVE:
@@ -138,6 +143,9 @@ def _demo_creators(rng: random.Random, platforms: list[Platform]) -> list[Creato
                 creator = creator_status_set(
                     creator=creator, status=status, actor=None, reason="demo network"
                 )
+        if creator_compliance is not None:
+            # Before any platform account is linked, too: no platform is told of the level.
+            creator_compliance(creator, kyc, verified_until)
         for platform in on:
             platform_account_link(
                 creator=creator,
@@ -152,7 +160,10 @@ def _demo_creators(rng: random.Random, platforms: list[Platform]) -> list[Creato
     return creators
 
 
-def seed_demo_network(progress: Callable[[str], None] | None = None) -> DemoSummary:
+def seed_demo_network(
+    progress: Callable[[str], None] | None = None,
+    creator_compliance: CreatorCompliance | None = None,
+) -> DemoSummary:
     """Counts in the summary are of what this run created (all zero on a rerun). ``progress``
     is told what is done: the creators, then every few weeks of history."""
     report = progress or (lambda message: None)
@@ -171,7 +182,7 @@ def seed_demo_network(progress: Callable[[str], None] | None = None) -> DemoSumm
         ).order_by("id")
     )
     with transaction.atomic():
-        creators = _demo_creators(rng, platforms)
+        creators = _demo_creators(rng, platforms, creator_compliance)
     report(f"{len(creators)} creators on {len(platforms)} platforms")
     today = timezone.now().date()
     history_days = settings.DEMO_HISTORY_DAYS

@@ -59,6 +59,7 @@ ID_PATHS = [
     "/api/v1/payouts/{}/",
     "/api/v1/payouts/batches/{}/",
     "/api/v1/payouts/creators/{}/payouts/",
+    "/api/v1/compliance/creators/{}/status/",
     "/api/integrations/users/{}/permissions",
 ]
 

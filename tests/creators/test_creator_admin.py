@@ -15,6 +15,7 @@ PROFILE = {
     "display_name": "Admin Made",
     "legal_name": "Ada Made",
     "country": "NL",
+    # Derived from compliance records: posted values are ignored (read-only in the admin).
     "kyc_level": "2",
     "age_verified_until": "2030-12-31",
     "default_currency": "EUR",
@@ -64,9 +65,10 @@ def test_admin_add_goes_through_the_service(client_for, super_admin):
     creator = Creator.objects.get(user__email="made.in.admin@example.test")
     assert (creator.display_name, creator.kyc_level, creator.default_currency_id) == (
         "Admin Made",
-        2,
+        0,
         "EUR",
     )
+    assert creator.age_verified_until is None  # only compliance records set it
     assert creator.user.role == "creator"
     assert creator.platform_accounts.get().external_id == "adm-1"
     for action in ("creator.created", "creator.platform_linked", "admin.creators.creator.added"):
@@ -100,11 +102,11 @@ def test_admin_change_goes_through_the_service(client_for, super_admin, creator_
     )
     assert response.status_code == 302, response.context["adminform"].errors
     creator.refresh_from_db()
-    assert (creator.display_name, creator.kyc_level, creator.country) == ("Admin Made", 2, "NL")
-    assert creator.age_verified_until == date(2030, 12, 31)
+    assert (creator.display_name, creator.kyc_level, creator.country) == ("Admin Made", 1, "NL")
+    assert creator.age_verified_until is None  # read-only here: derived by compliance
     event = AuditEvent.objects.get(action="creator.updated")
     assert event.actor == super_admin
-    assert event.before["kyc_level"] == 1 and event.after["kyc_level"] == 2
+    assert "kyc_level" not in event.after and "age_verified_until" not in event.after
     assert "default_currency" not in event.after  # unchanged
     assert sorted(creator.platform_accounts.values_list("external_id", flat=True)) == [
         f"boyfanz-{creator.pk}",
@@ -169,25 +171,25 @@ def test_finance_cannot_change_creators_in_the_admin(client_for, finance_user, c
 
 def test_profile_update_audits_changes_only(creator_factory, super_admin):
     creator = creator_factory(kyc_level=1)
-    creator_profile_update(creator=creator, actor=super_admin, kyc_level=1, country="")
+    creator_profile_update(creator=creator, actor=super_admin, legal_name="", country="")
     assert not AuditEvent.objects.filter(action="creator.updated").exists()
-    creator_profile_update(creator=creator, actor=super_admin, kyc_level=3, default_currency="gbp")
+    creator_profile_update(creator=creator, actor=super_admin, country="fr", default_currency="gbp")
     creator.refresh_from_db()
-    assert (creator.kyc_level, creator.default_currency_id) == (3, "GBP")
+    assert (creator.country, creator.default_currency_id) == ("FR", "GBP")
     event = AuditEvent.objects.get(action="creator.updated")
-    assert event.before == {"kyc_level": 1, "default_currency": "USD"}
-    assert event.after == {"kyc_level": 3, "default_currency": "GBP"}
+    assert event.before == {"country": "", "default_currency": "USD"}
+    assert event.after == {"country": "FR", "default_currency": "GBP"}
 
 
 @pytest.mark.parametrize(
     ("changes", "code"),
     [
-        ({"kyc_level": 4}, "invalid_kyc_level"),
-        ({"kyc_level": "2"}, "invalid_kyc_level"),
+        # Derived by the compliance app (creator_compliance_set), never a profile edit:
+        ({"kyc_level": 2}, "field_not_editable"),
         ({"display_name": " "}, "invalid_display_name"),
         ({"country": "USA"}, "invalid_country"),
         ({"default_currency": "XYZ"}, "unknown_currency"),
-        ({"age_verified_until": "2030-01-01"}, "invalid_date"),
+        ({"age_verified_until": date(2030, 1, 1)}, "field_not_editable"),
         ({"status": "closed"}, "field_not_editable"),
         ({"user": None}, "field_not_editable"),
     ],

@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
 from apps.creators.models import Creator
-from apps.creators.services import creator_profile_update, creator_status_set
+from apps.creators.services import creator_status_set
 from apps.ledger.accounts import creator_account
 from apps.ledger.models import AccountKind
 from apps.ledger.services import creator_transfer, pending_release_due, refund_record
@@ -232,8 +232,12 @@ def test_list_htmx_fragment(client_for, support_user, creator_factory):
 
 
 def test_list_columns(client_for, support_user, creator_factory):
-    creator = creator_factory(display_name="Col", platforms=("boyfanz", "girlfanz"), kyc_level=2)
-    creator_profile_update(creator=creator, actor=None, age_verified_until=date(2031, 1, 2))
+    creator = creator_factory(
+        display_name="Col",
+        platforms=("boyfanz", "girlfanz"),
+        kyc_level=2,
+        age_verified_until=date(2031, 1, 2),
+    )
     html = client_for(support_user).get(reverse("creators:list")).content.decode()
     for text in ("Col", creator.user.email, "boyfanz", "girlfanz", "Active", "2031-01-02", "0.00"):
         assert text in html

@@ -14,7 +14,7 @@ from apps.accounts.models import User
 from apps.audit.models import AuditEvent
 from apps.creators.models import Creator, PlatformAccount
 from apps.creators.resources import CreatorResource
-from apps.creators.services import creator_profile_update, creator_status_set
+from apps.creators.services import creator_status_set
 
 HEADER = (
     "id,email,display_name,legal_name,country,status,kyc_level,age_verified_until,"
@@ -49,8 +49,8 @@ def test_export_csv_contains_every_creator(creator_factory, django_assert_max_nu
         legal_name="Legal One",
         country="GB",
         kyc_level=3,
+        age_verified_until=date(2030, 1, 31),
     )
-    creator_profile_update(creator=one, actor=None, age_verified_until=date(2030, 1, 31))
     two = creator_factory(display_name="Exported Two", currency="JPY", kyc_level=0)
     creator_status_set(creator=two, status="suspended", actor=None)
     for _ in range(5):
@@ -170,7 +170,8 @@ def test_import_creates_through_the_services(super_admin):
     assert not result.has_errors() and not result.has_validation_errors()
     one = Creator.objects.get(user__email="new.one@example.test")
     assert (one.display_name, one.legal_name, one.country) == ("New One", "Nora One", "US")
-    assert (one.kyc_level, one.age_verified_until) == (2, date(2030, 6, 30))
+    # The kyc_level and age_verified_until columns are read-only: derived by compliance.
+    assert (one.kyc_level, one.age_verified_until) == (0, None)
     assert one.user.role == "creator" and one.status == "active"
     assert [(a.platform.slug, a.external_id) for a in one.platform_accounts.all()] == [
         ("boyfanz", "nw-1")
@@ -199,8 +200,6 @@ def test_import_creates_through_the_services(super_admin):
 BAD_ROWS = {
     "default_currency": ",bad.currency@example.test,Bad Cur,,,active,1,,XYZ,boyfanz:bc-1",
     "platforms": ",bad.platform@example.test,Bad Plat,,,active,1,,USD,nofanz:bp-1",
-    "kyc_level": ",bad.kyc@example.test,Bad Kyc,,,active,4,,USD,boyfanz:bk-1",
-    "age_verified_until": ",bad.date@example.test,Bad Date,,,active,1,31/12/2030,USD,",
     "email": ",not-an-email,Bad Mail,,,active,1,,USD,",
     "display_name": ",no.name@example.test,,,,active,1,,USD,",
     "status": ",bad.status@example.test,Bad Status,,,frozen,1,,USD,",
@@ -287,11 +286,13 @@ def test_import_updates_existing_creators_through_the_services(super_admin, crea
     result = _import([row], dry_run=False, user=super_admin)
     assert not result.has_errors() and not result.has_validation_errors()
     creator.refresh_from_db()
-    assert (creator.display_name, creator.country, creator.kyc_level) == ("Renamed", "FR", 2)
+    # The sheet's KYC level (2) and age date are ignored: compliance records set them.
+    assert (creator.display_name, creator.country, creator.kyc_level) == ("Renamed", "FR", 1)
+    assert creator.age_verified_until is None
     assert creator.status == "suspended"
     assert creator.platform_accounts.count() == 2
     updated = AuditEvent.objects.get(action="creator.updated")
-    assert updated.before["kyc_level"] == 1 and updated.after["kyc_level"] == 2
+    assert "kyc_level" not in updated.after and "age_verified_until" not in updated.after
     assert updated.actor == super_admin
     assert AuditEvent.objects.filter(action="creator.suspended").count() == 1
     # an unknown id or a changed email is refused
@@ -353,8 +354,9 @@ def test_admin_import_reports_bad_rows(client_for, super_admin):
 def test_xlsx_round_trip_and_new_rows(super_admin, creator_factory):
     from import_export.formats.base_formats import XLSX
 
-    existing = creator_factory(platforms=("boyfanz",), kyc_level=2)
-    creator_profile_update(creator=existing, actor=None, age_verified_until=date(2031, 3, 4))
+    existing = creator_factory(
+        platforms=("boyfanz",), kyc_level=2, age_verified_until=date(2031, 3, 4)
+    )
     dataset = CreatorResource().export()
     dataset.append(
         ["", "sheet@example.test", "From Sheet", "", "CA", "active", 3, date(2032, 1, 1), "CAD", ""]
@@ -366,8 +368,8 @@ def test_xlsx_round_trip_and_new_rows(super_admin, creator_factory):
     assert (result.totals["update"], result.totals["new"]) == (1, 1)
     sheet = Creator.objects.get(user__email="sheet@example.test")
     assert (sheet.kyc_level, sheet.age_verified_until, sheet.default_currency_id) == (
-        3,
-        date(2032, 1, 1),
+        0,  # read-only columns: derived by compliance, not taken from the sheet
+        None,
         "CAD",
     )
     existing.refresh_from_db()

@@ -233,6 +233,7 @@ def test_each_stage_prints_a_line_with_counts_and_the_seconds_so_far(seeded, set
         f"Demo network: {settings.DEMO_NETWORK_CREATORS} creators on 7 platforms",
         f"Demo network: history: day {settings.DEMO_HISTORY_DAYS} of {settings.DEMO_HISTORY_DAYS}",
         f"Demo network: {settings.DEMO_NETWORK_CREATORS} creators; this run posted",
+        "Demo compliance: this run approved",
         "Demo platform traffic:",
         "Demo payouts:",
         "Demo data loaded in",
@@ -260,6 +261,7 @@ def test_a_long_history_reports_every_thirty_days(settings):
 def _demo_state() -> dict[str, object]:
     from django.db.models import Sum
 
+    from apps.compliance.models import AgeVerification, KycVerification
     from apps.creators.models import Creator, PayoutHold, PlatformAccount
     from apps.integrations.models import WebhookEvent
     from apps.ledger.models import AccountBalance, JournalEntry, PendingRelease, Posting
@@ -281,6 +283,8 @@ def _demo_state() -> dict[str, object]:
         PayoutMethod,
         PayoutSchedule,
         PlatformAPIKey,
+        KycVerification,
+        AgeVerification,
         AuditEvent,
     ]
     state: dict[str, object] = {model.__name__: model.objects.count() for model in models}

@@ -334,3 +334,70 @@ def test_busy_pages_fit_a_phone_and_a_desktop(page):
             assert page.evaluate(scrolling_tables) == 0, path
         name = re.sub(r"\W+", "-", path.strip("/"))
         page.screenshot(path=_artifact(f"fit-{name}-{width}.png"), full_page=True)
+
+
+def test_compliance_pages_fit_a_phone(page):
+    """The KYC review queue, a creator's compliance page and its two forms do not scroll
+    sideways on a 390 px phone (long names and references wrap or scroll inside their box)."""
+    from datetime import date
+
+    from apps.compliance.services import (
+        age_verification_record,
+        kyc_verification_decide,
+        kyc_verification_request,
+    )
+    from tests.factories import make_creator
+    from tests.payouts.submission_helpers import reseed
+
+    reseed()
+    creator = make_creator(
+        platforms=("boyfanz",), display_name="Alexandrina Montgomery-Featherstone", kyc_level=0
+    )
+    officer = make_user(Role.COMPLIANCE, email="a.very.long.compliance.officer@example.test")
+    decided = kyc_verification_request(
+        creator=creator,
+        level_requested=2,
+        provider="verifymy",
+        provider_reference="vm-a-rather-long-provider-reference-0123456789abcdef",
+    )
+    kyc_verification_decide(
+        verification=decided,
+        approve=True,
+        level_granted=2,
+        reason="passport and proof of address match the legal name " * 2,
+        reviewer=officer,
+    )
+    pending = kyc_verification_request(
+        creator=creator,
+        level_requested=3,
+        provider="manual",
+        provider_reference="documents-received-by-email-on-a-long-thread-0001",
+    )
+    # History with fixed dates (an expired check), so the page does not depend on today.
+    age_verification_record(
+        creator=creator,
+        method="id_document",
+        date_of_birth=date(1990, 2, 28),
+        verified_on=date(2020, 1, 2),
+        expires_on=date(2021, 1, 2),
+        reviewer=officer,
+        note="driving licence checked against the selfie " * 2,
+        history=True,
+    )
+
+    _sign_in(page, officer.email)
+    page.locator("input[name=code]").fill(_code(officer.totp))
+    page.get_by_role("button", name="Sign In").click()
+    expect(page).to_have_url(re.compile(r"/overview/$"))
+    for path in [
+        "/compliance/kyc/",
+        f"/compliance/creators/{creator.pk}/",
+        f"/compliance/kyc/{pending.pk}/decide/",
+        f"/compliance/creators/{creator.pk}/age/",
+    ]:
+        page.set_viewport_size({"width": 390, "height": 900})
+        page.goto(path)
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+        assert page_width <= 390, (path, page_width)
+        name = re.sub(r"\W+", "-", path.strip("/"))
+        page.screenshot(path=_artifact(f"fit-{name}-390.png"), full_page=True)

@@ -3,11 +3,17 @@ platforms, with that platform's own id for the creator."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from apps.creators.services import creator_profile_update, creator_status_set
+from apps.creators.services import (
+    creator_compliance_set,
+    creator_profile_update,
+    creator_status_set,
+)
 from apps.outbound.models import OutboundDelivery, OutboundEvent
 
 
@@ -62,7 +68,9 @@ def test_a_kyc_change_is_told(
     creator, platform_server, super_admin, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        creator_profile_update(creator=creator, actor=super_admin, kyc_level=3)
+        creator_compliance_set(
+            creator=creator, actor=super_admin, kyc_level=3, age_verified_until=None
+        )
     [boyfanz, _girlfanz] = _events("creator.kyc_changed")
     assert boyfanz.data == {
         "creatorId": f"boyfanz-{creator.pk}",
@@ -74,7 +82,9 @@ def test_a_kyc_change_is_told(
 
 def test_other_profile_changes_tell_nothing(creator, super_admin):
     creator_profile_update(creator=creator, actor=super_admin, display_name="New Name")
-    creator_profile_update(creator=creator, actor=super_admin, kyc_level=1)  # unchanged
+    creator_compliance_set(
+        creator=creator, actor=super_admin, kyc_level=1, age_verified_until=date(2031, 1, 2)
+    )  # the level is unchanged: only the age verification date moved
     assert not OutboundEvent.objects.exists()
 
 

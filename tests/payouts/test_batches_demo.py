@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from apps.accounts.demo import seed_demo_users
+from apps.compliance.demo import DemoCompliance
 from apps.creators.models import Creator
 from apps.ledger.demo import seed_demo_network
 from apps.payouts.demo import seed_demo_payouts
@@ -21,7 +22,8 @@ def test_demo_payouts(settings):
     settings.DEMO_NETWORK_CREATORS = 70
     settings.DEMO_HISTORY_DAYS = 20
     seed_demo_users()
-    seed_demo_network()
+    # With the compliance demo, as seed_demo composes it: the verifications make them payable.
+    seed_demo_network(creator_compliance=DemoCompliance())
     first = seed_demo_payouts()
     assert first.schedules == 70
     assert first.methods >= 60 and first.verified < first.methods and first.holds >= 1

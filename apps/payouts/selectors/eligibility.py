@@ -28,6 +28,7 @@ from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
+from apps.compliance.rules import KYC_LIMIT_WINDOW, KYC_LIMITS_USD_MINOR, kyc_limit_usd_minor
 from apps.core.currencies import money_text
 from apps.core.exceptions import ApplicationError
 from apps.creators.models import Creator, PayoutHold
@@ -35,8 +36,8 @@ from apps.ledger.models import Account, AccountBalance, AccountKind
 from apps.payouts.models import Payout, PayoutBatch, PayoutMethod, PayoutSchedule, ProcessorCurrency
 from apps.payouts.selectors.fx import FxTable
 
-KYC_LIMITS_USD_MINOR: dict[int, int | None] = {0: 10_000, 1: 100_000, 2: 1_000_000, 3: None}
-KYC_WINDOW = timedelta(days=30)
+# The KYC limits are a compliance rule: one table, in apps.compliance.rules.
+KYC_WINDOW = KYC_LIMIT_WINDOW
 OPEN_BATCH_STATUSES = (
     PayoutBatch.Status.DRAFT,
     PayoutBatch.Status.APPROVED,
@@ -139,10 +140,6 @@ def next_due_on(schedule: PayoutSchedule, today: date) -> date | None:
         year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
         return date(year, month, min(day, calendar.monthrange(year, month)[1]))
     return None
-
-
-def kyc_limit_usd_minor(level: int) -> int | None:
-    return KYC_LIMITS_USD_MINOR.get(level, 0)
 
 
 # --- the evaluation shared by both entry points ---------------------------------------

@@ -1,6 +1,7 @@
 """``manage.py seed_demo``: the demo network, composed from each app's ``demo.py`` (users,
-the network's creators and their sales, platform traffic through the signed webhook path,
-payout methods and schedules, an API key), then the logins printed. Idempotent.
+the network's creators and their sales, their KYC and age verifications, platform traffic
+through the signed webhook path, payout methods and schedules, an API key), then the logins
+printed. Idempotent.
 
 A line per stage (and every few weeks of the sales history) says what was done and how many
 seconds have passed, so that someone watching ``make run`` sees it working."""
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from apps.accounts.demo import demo_password, seed_demo_users
+from apps.compliance.demo import DemoCompliance
 from apps.integrations.demo import seed_demo_webhooks
 from apps.ledger.demo import seed_demo_network
 from apps.payouts.demo import seed_demo_payouts
@@ -35,11 +37,21 @@ class Command(BaseCommand):
         self.stdout.flush()
         logins = seed_demo_users()
         progress(f"Demo logins: {len(logins)} (one per role)")
-        summary = seed_demo_network(progress=lambda message: progress(f"Demo network: {message}"))
+        compliance = DemoCompliance()
+        summary = seed_demo_network(
+            progress=lambda message: progress(f"Demo network: {message}"),
+            creator_compliance=compliance,
+        )
         progress(
             f"Demo network: {summary.creators} creators; this run posted {summary.earnings} "
             f"earnings, {summary.refunds} refunds, {summary.chargebacks} chargebacks and "
             f"{summary.released} releases (nothing on a rerun)."
+        )
+        done = compliance.summary
+        progress(
+            f"Demo compliance: this run approved {done.kyc_approved} KYC verifications, "
+            f"queued {done.kyc_pending} for review and recorded {done.age_verified} "
+            "age verifications (nothing on a rerun)."
         )
         traffic = seed_demo_webhooks()
         progress(

@@ -1,0 +1,17 @@
+"""Periodic tasks of the compliance app (written to django-celery-beat by
+``python manage.py setup_periodic_tasks``; the times are editable in the admin)."""
+
+from apps.core.schedules import PeriodicTaskSpec
+
+PERIODIC_TASKS = [
+    PeriodicTaskSpec(
+        name="compliance: expire KYC verifications",
+        task="compliance.expire_kyc",
+        description=(
+            "Marks approved KYC verifications whose expiry date has passed as expired and "
+            "derives each creator's KYC level again (it may drop, lowering the payout limit; "
+            "the platforms are told). Safe to repeat: a second run expires nothing."
+        ),
+        crontab={"minute": "15", "hour": "0"},
+    ),
+]

@@ -1,0 +1,53 @@
+"""Response shapes of the compliance API (camelCase, amounts as decimal strings)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.core.api import AMOUNT_SCHEMA
+from apps.core.currencies import currency_exponent
+from apps.core.money import format_minor
+
+
+class ReasonSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="age_verification_missing, age_verification_expired, creator_not_active, "
+        "payout_hold"
+    )
+    detail = serializers.CharField(help_text="The reason in words.")
+
+
+class KycLimitSerializer(serializers.Serializer):
+    amount = serializers.SerializerMethodField()
+    currency = serializers.CharField(help_text="ISO 4217 code (the limits are in USD).")
+
+    @extend_schema_field(AMOUNT_SCHEMA)
+    def get_amount(self, limit) -> str:
+        return format_minor(limit["minor"], currency_exponent(limit["currency"]))
+
+
+class ComplianceStatusSerializer(serializers.Serializer):
+    creatorId = serializers.IntegerField(source="creator.pk")
+    canBePaid = serializers.BooleanField(
+        source="can_be_paid",
+        help_text="True when nothing in compliance stops a payout (valid age verification, "
+        "active account, no open payout hold). The KYC limit caps the amount; it does not stop "
+        "a payout.",
+    )
+    kycLevel = serializers.IntegerField(source="kyc_level", help_text="0 to 3.")
+    kycLimit = serializers.SerializerMethodField(
+        help_text="What the KYC level allows to be paid in any rolling 30 days; null: no limit."
+    )
+    ageVerifiedUntil = serializers.DateField(
+        source="age_verified_until",
+        allow_null=True,
+        help_text="The last day the age verification is valid (null: never verified).",
+    )
+    reasons = ReasonSerializer(many=True, help_text="Why the creator cannot be paid (empty: can).")
+
+    @extend_schema_field(KycLimitSerializer(allow_null=True))
+    def get_kycLimit(self, status) -> dict | None:
+        if status.kyc_limit_usd_minor is None:
+            return None
+        return KycLimitSerializer({"minor": status.kyc_limit_usd_minor, "currency": "USD"}).data

@@ -1,0 +1,11 @@
+"""Compliance staff pages, one module per obligation (kyc: KYC and age verifications)."""
+
+from apps.compliance.views.kyc import (  # noqa: F401
+    PAGE_SIZE,
+    REVIEW,
+    age_verification_view,
+    creator_compliance_view,
+    kyc_decide_view,
+    kyc_queue_view,
+    kyc_request_view,
+)
