@@ -20,21 +20,6 @@ def creator(db, today, creator_factory):
     return creator_factory(platforms=("boyfanz", "girlfanz"), kyc_level=0)
 
 
-@pytest.fixture(autouse=True)
-def document_store(settings, tmp_path):
-    """Identity documents are written to a folder of the test's own (the raw bytes can be
-    read back to prove they are encrypted)."""
-    location = tmp_path / "compliance-documents"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "compliance": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location)},
-        },
-    }
-    return location
-
-
 @pytest.fixture
 def custodian(settings):
     settings.CUSTODIAN_OF_RECORDS_NAME = "Jordan Custodian"
