@@ -99,7 +99,10 @@ class Records2257ListApi(ListAPIView):
                 description="true: only complete records; false: only incomplete ones.",
             )
         ],
-        responses={200: Record2257Serializer(many=True), **error_responses(400, 401, 403, 429)},
+        responses={
+            200: Record2257Serializer(many=True),
+            **error_responses(400, 401, 403, 404, 429),
+        },
         examples=[
             OpenApiExample(
                 "An incomplete record",

@@ -261,3 +261,22 @@ def test_records_api_refuses_other_roles(request, client_for, role, record):
 
 def test_records_api_refuses_anonymous(record):
     assert Client().get("/api/v1/compliance/records-2257/").status_code in (401, 403)
+
+
+def test_records_list_issues_a_constant_number_of_queries(client_for, compliance_user, today):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(compliance_user)
+    url = reverse("compliance:records_2257")
+    for index in range(2):
+        performer_create(legal_name=f"Performer {index}", names=[("A", "alias")], actor=None)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for index in range(10):
+        performer_create(legal_name=f"More {index}", actor=None)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(url).content.decode()
+    assert body.count('data-testid="record-row"') == 12
+    assert len(many) == len(few)

@@ -351,3 +351,20 @@ def test_the_export_as_the_system_and_an_unknown_user(complete_record, custodian
     assert run.actor is None and run.actor_label == "system"
     event = AuditEvent.objects.get(action="compliance.records_2257_exported")
     assert event.actor is None
+
+
+def test_the_demo_records_complete_and_incomplete_records(creator_factory, today):
+    from apps.compliance.demo import ComplianceDemoSummary, demo_records_2257
+
+    summary = ComplianceDemoSummary()
+    creators = [creator_factory() for _ in range(6)]  # consecutive ids: two of each pk % 3
+    for creator in creators:
+        demo_records_2257(creator, date(1990, 1, 1), summary)
+    assert summary.records_2257_complete == 2
+    assert summary.records_2257_incomplete == 3  # two creators and one co-performer
+    assert summary.identity_documents == 5
+    assert Record2257.objects.filter(is_complete=True).count() == 2
+    assert Record2257.objects.filter(is_complete=False).count() == 3
+    for creator in creators:  # a rerun adds nothing
+        demo_records_2257(creator, date(1990, 1, 1), summary)
+    assert Record2257.objects.count() == 5
