@@ -115,7 +115,7 @@ def creators_with_incomplete_2257(creator_ids: Iterable[int] | None = None) -> s
     if creator_ids is not None:
         creators = creators.filter(pk__in=list(creator_ids))
     complete = Record2257.objects.filter(performer__creator_id=OuterRef("pk"), is_complete=True)
-    return set(creators.filter(~Exists(complete)).values_list("pk", flat=True))
+    return set(creators.filter(~Exists(complete)).order_by().values_list("pk", flat=True))
 
 
 def record_2257_retention_holds(creator: Creator, *, today: date | None = None) -> list[str]:

@@ -737,82 +737,90 @@ def records_2257_export(*, output: Path | str, actor) -> ExportRun:
     )
     tmp = output.with_name(output.name + ".partial")
     record_count = 0
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for record in records.iterator(chunk_size=200):
-            record_count += 1
-            performer = record.performer
-            folder = f"records/record-{record.pk:06d}"
-            versions = sorted(record.versions.all(), key=lambda v: v.number, reverse=True)
-            document_ids = {v.id_document_id for v in versions if v.id_document_id}
-            documents = list(
-                IdentityDocument.objects.filter(
-                    Q(pk__in=document_ids) | Q(pk__in=_performer_documents(performer))
-                )
-                .prefetch_related("files")
-                .order_by("pk")
-            )
-            document_entries = []
-            for document in documents:
-                entry = {
-                    "id": document.pk,
-                    "type": document.get_document_type_display(),
-                    "issuingCountry": document.issuing_country,
-                    "expiresOn": document.expires_on.isoformat() if document.expires_on else None,
-                    "status": document.get_status_display(),
-                    "files": [],
-                }
-                if document.is_destroyed:
-                    entry["destroyedAt"] = document.destroyed_at.isoformat()
-                else:
-                    key = _data_key(document)
-                    entry["number"] = dc.number_decrypt(
-                        key, document.uid, document.number_encrypted
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for record in records.iterator(chunk_size=200):
+                record_count += 1
+                performer = record.performer
+                folder = f"records/record-{record.pk:06d}"
+                versions = sorted(record.versions.all(), key=lambda v: v.number, reverse=True)
+                document_ids = {v.id_document_id for v in versions if v.id_document_id}
+                documents = list(
+                    IdentityDocument.objects.filter(
+                        Q(pk__in=document_ids) | Q(pk__in=_performer_documents(performer))
                     )
-                    for file in document.files.all():
-                        path = f"{folder}/documents/{file.download_name}"
-                        write(archive, path, _file_plaintext(document, file, key))
-                        entry["files"].append(path)
-                    opened.append(document.pk)
-                    documents_written += 1
-                document_entries.append(entry)
-            current = versions[0] if versions else None
-            body = {
-                "record": record.pk,
-                "performer": performer.pk,
-                "creator": performer.creator_id,
-                "createdAt": record.created_at.isoformat(),
-                "lastAmendedAt": record.amended_at.isoformat(),
-                "retainUntil": record.retain_until.isoformat(),
-                "complete": not (current.completeness() if current else ["no version"]),
-                "missing": current.completeness() if current else ["no version recorded"],
-                "current": _version_json(current) if current else None,
-                "history": [_version_json(v) for v in versions],
-                "documents": document_entries,
-                "custodianOfRecords": {"name": name, "address": address},
-            }
+                    .prefetch_related("files")
+                    .order_by("pk")
+                )
+                document_entries = []
+                for document in documents:
+                    entry = {
+                        "id": document.pk,
+                        "type": document.get_document_type_display(),
+                        "issuingCountry": document.issuing_country,
+                        "expiresOn": document.expires_on.isoformat()
+                        if document.expires_on
+                        else None,
+                        "status": document.get_status_display(),
+                        "files": [],
+                    }
+                    if document.is_destroyed:
+                        entry["destroyedAt"] = document.destroyed_at.isoformat()
+                    else:
+                        key = _data_key(document)
+                        entry["number"] = dc.number_decrypt(
+                            key, document.uid, document.number_encrypted
+                        )
+                        for file in document.files.all():
+                            path = f"{folder}/documents/{file.download_name}"
+                            write(archive, path, _file_plaintext(document, file, key))
+                            entry["files"].append(path)
+                        opened.append(document.pk)
+                        documents_written += 1
+                    document_entries.append(entry)
+                current = versions[0] if versions else None
+                body = {
+                    "record": record.pk,
+                    "performer": performer.pk,
+                    "creator": performer.creator_id,
+                    "createdAt": record.created_at.isoformat(),
+                    "lastAmendedAt": record.amended_at.isoformat(),
+                    "retainUntil": record.retain_until.isoformat(),
+                    "complete": not (current.completeness() if current else ["no version"]),
+                    "missing": current.completeness() if current else ["no version recorded"],
+                    "current": _version_json(current) if current else None,
+                    "history": [_version_json(v) for v in versions],
+                    "documents": document_entries,
+                    "custodianOfRecords": {"name": name, "address": address},
+                }
+                write(
+                    archive,
+                    f"{folder}/record.json",
+                    json.dumps(body, indent=2, ensure_ascii=False).encode(),
+                )
+                legal = current.legal_name if current else performer.legal_name
+                index_rows.append((legal, "legal name", record.pk, legal, folder))
+                for item in current.names if current else []:
+                    label = PerformerName.Kind(item["kind"]).label.lower()
+                    index_rows.append((item["name"], label, record.pk, legal, folder))
+            index = io.StringIO()
+            writer = csv.writer(index)
+            writer.writerow(["name", "kind of name", "record", "legal name", "folder"])
+            for row in sorted(index_rows, key=lambda r: (r[0].casefold(), r[2])):
+                writer.writerow(_csv_safe(row))
+            write(archive, "INDEX-BY-NAME.csv", index.getvalue().encode())
+            now = timezone.now()
             write(
                 archive,
-                f"{folder}/record.json",
-                json.dumps(body, indent=2, ensure_ascii=False).encode(),
+                "CUSTODIAN-OF-RECORDS.txt",
+                _custodian_statement(name, address, now).encode(),
             )
-            legal = current.legal_name if current else performer.legal_name
-            index_rows.append((legal, "legal name", record.pk, legal, folder))
-            for item in current.names if current else []:
-                label = PerformerName.Kind(item["kind"]).label.lower()
-                index_rows.append((item["name"], label, record.pk, legal, folder))
-        index = io.StringIO()
-        writer = csv.writer(index)
-        writer.writerow(["name", "kind of name", "record", "legal name", "folder"])
-        for row in sorted(index_rows, key=lambda r: (r[0].casefold(), r[2])):
-            writer.writerow(_csv_safe(row))
-        write(archive, "INDEX-BY-NAME.csv", index.getvalue().encode())
-        now = timezone.now()
-        write(
-            archive, "CUSTODIAN-OF-RECORDS.txt", _custodian_statement(name, address, now).encode()
-        )
-        manifest_text = "".join(f"{digest}  {path}\n" for digest, path in manifest)
-        archive.writestr("MANIFEST-SHA256.txt", manifest_text)
-    tmp.replace(output)
+            manifest_text = "".join(f"{digest}  {path}\n" for digest, path in manifest)
+            archive.writestr("MANIFEST-SHA256.txt", manifest_text)
+        tmp.replace(output)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     with transaction.atomic():
         run.finished_at = timezone.now()
         run.record_count = record_count
