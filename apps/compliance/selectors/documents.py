@@ -110,9 +110,12 @@ def creator_record_2257(creator: Creator) -> Record2257 | None:
 
 def creators_with_incomplete_2257(creator_ids: Iterable[int] | None = None) -> set[int]:
     """The ids of creators (among ``creator_ids``, or all) whose 2257 record is not complete,
-    including creators who have none. One query, whatever the number of creators."""
+    including creators who have none. One query, whatever the number of creators (pass a
+    values_list queryset of ids to keep it a subquery)."""
     creators = Creator.objects.all()
-    if creator_ids is not None:
+    if isinstance(creator_ids, QuerySet):  # a subquery: still one query
+        creators = creators.filter(pk__in=creator_ids)
+    elif creator_ids is not None:
         creators = creators.filter(pk__in=list(creator_ids))
     complete = Record2257.objects.filter(performer__creator_id=OuterRef("pk"), is_complete=True)
     return set(creators.filter(~Exists(complete)).order_by().values_list("pk", flat=True))
