@@ -200,7 +200,9 @@ def document_file_view(request: HtmxHttpRequest, pk: int):
     response["Content-Length"] = str(len(data))
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store, private"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if file.content_type != DocumentFile.ContentType.PDF:
+        # An image needs nothing else; browsers refuse to show a PDF in a sandboxed document.
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
