@@ -368,3 +368,21 @@ def test_the_demo_records_complete_and_incomplete_records(creator_factory, today
     for creator in creators:  # a rerun adds nothing
         demo_records_2257(creator, date(1990, 1, 1), summary)
     assert Record2257.objects.count() == 5
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_to_change_or_delete_a_version_or_delete_a_record(complete_record):
+    from django.db import DatabaseError, connection, transaction
+
+    version = complete_record.versions.first()
+    statements = [
+        ("UPDATE compliance_record2257version SET legal_name = 'x' WHERE id = %s", version.pk),
+        ("DELETE FROM compliance_record2257version WHERE id = %s", version.pk),
+        ("DELETE FROM compliance_record2257 WHERE id = %s", complete_record.pk),
+        ("DELETE FROM compliance_performer WHERE id = %s", complete_record.performer_id),
+    ]
+    for sql, pk in statements:
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [pk])
+    version.refresh_from_db()
+    assert version.legal_name == "Jane Example"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -60,6 +61,7 @@ class Performer(models.Model):
     class Meta:
         ordering = ["legal_name", "id"]
         permissions = [("manage_record2257", "Can add performers and amend 2257 records")]
+        triggers = [pgtrigger.Protect(name="performer_undeletable", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return self.legal_name
@@ -254,6 +256,7 @@ class Record2257(models.Model):
         verbose_name = "2257 record"
         verbose_name_plural = "2257 records"
         indexes = [models.Index(fields=["is_complete"], name="record2257_complete_idx")]
+        triggers = [pgtrigger.Protect(name="record2257_undeletable", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return f"2257 record #{self.pk}"
@@ -302,6 +305,13 @@ class Record2257Version(models.Model):
         ordering = ["record", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["record", "number"], name="record2257_version_unique")
+        ]
+        # PostgreSQL refuses to change or delete a version even outside the ORM.
+        triggers = [
+            pgtrigger.Protect(
+                name="record2257_version_immutable",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
         ]
 
     def __str__(self) -> str:
