@@ -348,6 +348,29 @@ STORAGES = {
         )
     },
 }
+# Identity documents (apps/compliance, docs/compliance.md): encrypted files written through
+# this storage alias under random names. Default: a folder under DATA_DIR. Production: any
+# Django storage backend, e.g. COMPLIANCE_STORAGE_BACKEND=storages.backends.s3.S3Storage with
+# COMPLIANCE_STORAGE_OPTIONS='{"bucket_name": "...", "endpoint_url": "..."}' (django-storages
+# must then be installed). The files are already encrypted before they reach the backend.
+COMPLIANCE_STORAGE_BACKEND = env.str(
+    "COMPLIANCE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+)
+_compliance_storage_options = env.json("COMPLIANCE_STORAGE_OPTIONS", default={})
+if COMPLIANCE_STORAGE_BACKEND == "django.core.files.storage.FileSystemStorage":
+    _compliance_storage_options.setdefault("location", str(DATA_DIR / "compliance-documents"))
+    _compliance_storage_options.setdefault("file_permissions_mode", 0o600)
+    _compliance_storage_options.setdefault("directory_permissions_mode", 0o700)
+STORAGES["compliance"] = {
+    "BACKEND": COMPLIANCE_STORAGE_BACKEND,
+    "OPTIONS": _compliance_storage_options,
+}
+# The Custodian of Records named in every 18 U.S.C. 2257 export (`manage.py export_2257`
+# refuses to run while either is empty). The address may span lines ("\n").
+CUSTODIAN_OF_RECORDS_NAME = env.str("CUSTODIAN_OF_RECORDS_NAME", default="")
+CUSTODIAN_OF_RECORDS_ADDRESS = env.str("CUSTODIAN_OF_RECORDS_ADDRESS", default="").replace(
+    "\\n", "\n"
+)
 # Without collectstatic (development, tests) whitenoise serves straight from the sources.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
 

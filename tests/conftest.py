@@ -169,3 +169,18 @@ def earning(db):
     from .factories import post_earning
 
     return post_earning
+
+
+@pytest.fixture(autouse=True)
+def document_store(settings, tmp_path):
+    """Identity documents (apps.compliance) are written to a folder of the test's own, never
+    to DATA_DIR; tests read the raw stored bytes from it to prove they are encrypted."""
+    location = tmp_path / "compliance-documents"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "compliance": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    return location

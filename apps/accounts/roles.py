@@ -57,6 +57,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "compliance.review_compliance",
         "compliance.decide_kycverification",
         "compliance.record_ageverification",
+        "compliance.open_identitydocument",
+        "compliance.review_identitydocument",
+        "compliance.manage_record2257",
     ],
     Role.FINANCE: [
         _DASHBOARD,
@@ -95,6 +98,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "compliance.review_compliance",
         "compliance.decide_kycverification",
         "compliance.record_ageverification",
+        "compliance.open_identitydocument",
+        "compliance.review_identitydocument",
+        "compliance.manage_record2257",
     ],
     Role.SUPPORT: [
         _DASHBOARD,

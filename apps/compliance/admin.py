@@ -7,7 +7,16 @@ from django.contrib import admin
 
 from apps.audit.admin_mixins import AuditedAdminMixin
 
-from .models import AgeVerification, KycProvider, KycVerification
+from .models import (
+    AgeVerification,
+    ExportRun,
+    IdentityDocument,
+    KycProvider,
+    KycVerification,
+    Performer,
+    Record2257,
+    Record2257Version,
+)
 
 
 @admin.register(KycProvider)
@@ -55,3 +64,75 @@ class AgeVerificationAdmin(ReadOnlyHistoryAdmin):
     search_fields = ["creator__display_name", "creator__user__email"]
     list_select_related = ["creator"]
     exclude = ["date_of_birth"]  # personal data: shown on the compliance page to compliance
+
+
+# --- identity documents and 2257 records: read-only here (the compliance pages write) ----------
+
+
+class Record2257VersionInline(admin.TabularInline):
+    model = Record2257Version
+    extra = 0
+    can_delete = False
+    fields = [
+        "number",
+        "legal_name",
+        "date_of_birth",
+        "id_document",
+        "id_examined_on",
+        "created_at",
+    ]
+    readonly_fields = fields
+    ordering = ["-number"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Record2257)
+class Record2257Admin(ReadOnlyHistoryAdmin):
+    """Never deleted, never changed here: amendments are made on the compliance pages."""
+
+    list_display = ["__str__", "performer", "version_count", "is_complete", "amended_at"]
+    list_filter = ["is_complete"]
+    search_fields = ["performer__legal_name", "performer__names__name"]
+    list_select_related = ["performer"]
+    readonly_fields = ["retain_until"]
+    inlines = [Record2257VersionInline]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+@admin.register(Performer)
+class PerformerAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["legal_name", "creator", "created_at"]
+    search_fields = ["legal_name", "names__name"]
+    list_select_related = ["creator"]
+    exclude = ["date_of_birth"]  # personal data: shown on the compliance pages
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+@admin.register(IdentityDocument)
+class IdentityDocumentAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["__str__", "creator", "performer", "status", "expires_on", "uploaded_at"]
+    list_filter = ["status", "document_type"]
+    list_select_related = ["creator", "performer"]
+    # Encrypted values are never shown, not even as ciphertext.
+    exclude = ["number_encrypted", "data_key_sealed", "key_id"]
+
+
+@admin.register(ExportRun)
+class ExportRunAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["started_at", "finished_at", "actor_label", "record_count", "file_count"]

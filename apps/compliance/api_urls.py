@@ -2,12 +2,17 @@
 
 from django.urls import path
 
-from .apis import CreatorComplianceStatusApi
+from .apis import CreatorComplianceStatusApi, Records2257ListApi
 
 urlpatterns = [
     path(
         "compliance/creators/<int:pk>/status/",
         CreatorComplianceStatusApi.as_view(),
         name="compliance-creator-status",
+    ),
+    path(
+        "compliance/records-2257/",
+        Records2257ListApi.as_view(),
+        name="compliance-records-2257",
     ),
 ]

@@ -30,6 +30,9 @@ class ComplianceDemoSummary:
     kyc_approved: int = 0
     kyc_pending: int = 0
     age_verified: int = 0
+    records_2257_complete: int = 0
+    records_2257_incomplete: int = 0
+    identity_documents: int = 0
 
 
 class DemoCompliance:
@@ -50,12 +53,13 @@ class DemoCompliance:
         today = timezone.localdate()
         rng = random.Random(f"{SEED}-{creator.pk}")  # noqa: S311 (demo data, not secrets)
         verified_on = min(age_verified_until - timedelta(days=AGE_VALIDITY_DAYS), today)
+        # someone between 21 and 45 on the day of the check
+        date_of_birth = verified_on - timedelta(days=rng.randint(21 * 366, 45 * 365))
         with transaction.atomic():
             age_verification_record(
                 creator=creator,
                 method=rng.choice(["id_document", "provider", "database"]),
-                # someone between 21 and 45 on the day of the check
-                date_of_birth=verified_on - timedelta(days=rng.randint(21 * 366, 45 * 365)),
+                date_of_birth=date_of_birth,
                 verified_on=verified_on,
                 expires_on=age_verified_until,
                 reviewer=None,
@@ -86,3 +90,105 @@ class DemoCompliance:
                     provider_reference=f"demo-upload-{creator.pk}",
                 )
                 self.summary.kyc_pending += 1
+            demo_records_2257(creator, date_of_birth, self.summary)
+
+
+# --- identity documents and 2257 records ------------------------------------------------------
+
+
+def demo_png() -> bytes:
+    """A real 1x1 PNG (a few dozen bytes): a demo document scan."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xcc\xcc\xcc")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def demo_pdf(title: str = "Demo identity document") -> bytes:
+    """A minimal one-page PDF."""
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\n"
+        + f"% {title}\n".encode()
+        + b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+
+
+def demo_records_2257(creator: Creator, date_of_birth: date, summary: ComplianceDemoSummary):
+    """Two creators in three get a 2257 record: one of them complete (a passport accepted and
+    examined, content references), the other incomplete (its document waits for review);
+    every sixth creator also has a co-performer whose record has no ID examined yet."""
+    from .models import Performer
+    from .services import (
+        identity_document_review,
+        identity_document_upload,
+        performer_create,
+        record_2257_amend,
+    )
+
+    if creator.pk % 3 == 2 or Performer.objects.filter(creator=creator).exists():
+        return
+    today = timezone.localdate()
+    legal_name = creator.legal_name or creator.display_name
+    performer = performer_create(
+        creator=creator,
+        legal_name=legal_name,
+        date_of_birth=date_of_birth,
+        names=[(creator.display_name, "stage_name")],
+        actor=None,
+    )
+    document = identity_document_upload(
+        creator=creator,
+        document_type="passport",
+        issuing_country="US",
+        number=f"DEMO{creator.pk:07d}",
+        expires_on=today + timedelta(days=3 * 365),
+        files=[demo_png()],
+        actor=None,
+    )
+    summary.identity_documents += 1
+    record = performer.record_2257
+    if creator.pk % 3 == 0:
+        identity_document_review(document=document, accept=True, reason=DEMO_REASON, actor=None)
+        record_2257_amend(
+            record=record,
+            actor=None,
+            reason="Demo network: ID examined",
+            legal_name=legal_name,
+            date_of_birth=date_of_birth,
+            names=[(creator.display_name, "stage_name")],
+            id_document=document,
+            id_examined_on=today,
+            content_references=[f"boyfanz:post/{creator.pk}01", f"boyfanz:video/{creator.pk}02"],
+        )
+        summary.records_2257_complete += 1
+    else:
+        summary.records_2257_incomplete += 1
+    if creator.pk % 6 == 0:
+        co_performer = performer_create(
+            legal_name=f"Co-performer of {creator.display_name}",
+            date_of_birth=date_of_birth - timedelta(days=400),
+            names=[(f"{creator.display_name} Jr", "alias")],
+            content_references=[f"boyfanz:video/{creator.pk}02"],
+            actor=None,
+        )
+        identity_document_upload(
+            performer=co_performer,
+            document_type="driving_licence",
+            issuing_country="GB",
+            number=f"DEMO-GB-{creator.pk:06d}",
+            expires_on=today + timedelta(days=2 * 365),
+            files=[demo_pdf()],
+            actor=None,
+        )
+        summary.identity_documents += 1
+        summary.records_2257_incomplete += 1

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import AgeVerification
+from .models import AgeVerification, IdentityDocument, PerformerName
 from .rules import KYC_LEVELS
 
 LEVEL_CHOICES = [(str(level), f"{level} — {name}") for level, name in KYC_LEVELS.items()]
@@ -55,3 +55,129 @@ class AgeVerificationForm(forms.Form):
     verified_on = forms.DateField(widget=DATE_INPUT, label="Verified on")
     expires_on = forms.DateField(widget=DATE_INPUT, label="Expires on")
     note = forms.CharField(max_length=2000, required=False, widget=forms.TextInput())
+
+
+# --- identity documents and 2257 records -----------------------------------------------------
+
+
+class IdentityDocumentUploadForm(forms.Form):
+    """The document's details and its files. The files are checked by the service (type by
+    content, size): the form only carries them."""
+
+    document_type = forms.ChoiceField(
+        choices=IdentityDocument.DocumentType.choices, label="Type of document"
+    )
+    issuing_country = forms.CharField(
+        max_length=2,
+        min_length=2,
+        label="Issuing country",
+        help_text="Two-letter code (ISO 3166), e.g. US, GB, DE.",
+    )
+    number = forms.CharField(max_length=64, label="Document number", help_text="Stored encrypted.")
+    expires_on = forms.DateField(
+        required=False, widget=DATE_INPUT, label="Expires on", help_text="Empty: no expiry."
+    )
+    file = forms.FileField(
+        label="File", help_text="PDF, JPEG or PNG, at most 10 MB.", allow_empty_file=True
+    )
+    file_back = forms.FileField(
+        required=False,
+        label="Second file (optional)",
+        help_text="e.g. the back of a card.",
+        allow_empty_file=True,
+    )
+
+
+class IdentityDocumentReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", "Accept"), ("reject", "Reject")])
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Why (kept with the decision)"}),
+    )
+
+
+NAMES_HELP = (
+    "One name a line. Start a line with “stage:”, “maiden:” or “other:” for those kinds; "
+    "any other line is an alias."
+)
+NAME_PREFIXES = {
+    "alias": PerformerName.Kind.ALIAS,
+    "stage": PerformerName.Kind.STAGE_NAME,
+    "stage name": PerformerName.Kind.STAGE_NAME,
+    "maiden": PerformerName.Kind.MAIDEN_NAME,
+    "maiden name": PerformerName.Kind.MAIDEN_NAME,
+    "other": PerformerName.Kind.OTHER,
+}
+NAME_KIND_PREFIX = {
+    PerformerName.Kind.ALIAS: "",
+    PerformerName.Kind.STAGE_NAME: "stage: ",
+    PerformerName.Kind.MAIDEN_NAME: "maiden: ",
+    PerformerName.Kind.OTHER: "other: ",
+}
+
+
+def names_parse(text: str) -> list[tuple[str, str]]:
+    names = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        prefix, sep, rest = line.partition(":")
+        kind = NAME_PREFIXES.get(prefix.strip().lower()) if sep else None
+        if kind is None:
+            names.append((line, PerformerName.Kind.ALIAS))
+        elif rest.strip():
+            names.append((rest.strip(), kind))
+    return names
+
+
+def names_text(names: list[dict]) -> str:
+    return "\n".join(f"{NAME_KIND_PREFIX[item['kind']]}{item['name']}" for item in names)
+
+
+def lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class PerformerForm(forms.Form):
+    legal_name = forms.CharField(max_length=200, label="Legal name")
+    date_of_birth = forms.DateField(required=False, widget=DATE_INPUT, label="Date of birth")
+    names = forms.CharField(
+        required=False,
+        label="Other names used",
+        help_text=NAMES_HELP,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    content_references = forms.CharField(
+        required=False,
+        label="Content references",
+        help_text="The productions or content this record covers, one a line "
+        "(e.g. boyfanz:post/123).",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class Record2257AmendForm(PerformerForm):
+    id_document = forms.TypedChoiceField(
+        choices=[], coerce=int, required=False, empty_value=None, label="ID document examined"
+    )
+    id_examined_on = forms.DateField(
+        required=False, widget=DATE_INPUT, label="ID document examined on"
+    )
+    reason = forms.CharField(
+        max_length=2000,
+        label="Why this amendment",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, documents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["id_document"].choices = [("", "None yet")] + [
+            (
+                document.pk,
+                f"#{document.pk} {document.get_document_type_display()} "
+                f"({document.issuing_country}), {document.get_status_display().lower()}",
+            )
+            for document in documents
+            if not document.is_destroyed
+        ]

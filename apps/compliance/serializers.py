@@ -51,3 +51,29 @@ class ComplianceStatusSerializer(serializers.Serializer):
         if status.kyc_limit_usd_minor is None:
             return None
         return KycLimitSerializer({"minor": status.kyc_limit_usd_minor, "currency": "USD"}).data
+
+
+class Record2257Serializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The record's id.")
+    performerId = serializers.IntegerField(source="performer.pk")
+    creatorId = serializers.IntegerField(
+        source="performer.creator_id",
+        allow_null=True,
+        help_text="The creator this performer is (null: a co-performer who is not a creator).",
+    )
+    legalName = serializers.CharField(source="performer.legal_name")
+    version = serializers.IntegerField(
+        source="version_count", help_text="The current version (1 + amendments)."
+    )
+    complete = serializers.BooleanField(source="is_complete")
+    missing = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What the record lacks, in words (empty when complete): e.g. "
+        "'no ID document examined', 'no date of birth', 'no content references'.",
+    )
+    createdAt = serializers.DateTimeField(source="created_at")
+    lastAmendedAt = serializers.DateTimeField(source="amended_at")
+    retainUntil = serializers.DateField(
+        source="retain_until",
+        help_text="Kept at least until this day: 7 years after creation or the last amendment.",
+    )

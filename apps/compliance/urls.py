@@ -10,4 +10,20 @@ urlpatterns = [
     path("creators/<int:pk>/", views.creator_compliance_view, name="creator"),
     path("creators/<int:pk>/kyc/", views.kyc_request_view, name="kyc_request"),
     path("creators/<int:pk>/age/", views.age_verification_view, name="age_verification"),
+    path(
+        "creators/<int:pk>/documents/upload/",
+        views.creator_document_upload_view,
+        name="creator_document_upload",
+    ),
+    path("documents/<int:pk>/", views.document_view, name="document"),
+    path("documents/files/<int:pk>/", views.document_file_view, name="document_file"),
+    path("records-2257/", views.records_2257_view, name="records_2257"),
+    path("records-2257/<int:pk>/", views.record_2257_view, name="record_2257"),
+    path("records-2257/<int:pk>/amend/", views.record_2257_amend_view, name="record_2257_amend"),
+    path("performers/new/", views.performer_create_view, name="performer_create"),
+    path(
+        "performers/<int:pk>/documents/upload/",
+        views.performer_document_upload_view,
+        name="performer_document_upload",
+    ),
 ]

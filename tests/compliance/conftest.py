@@ -18,3 +18,10 @@ def today(time_machine) -> date:
 def creator(db, today, creator_factory):
     """A creator on boyfanz and girlfanz with no compliance record (level 0, not verified)."""
     return creator_factory(platforms=("boyfanz", "girlfanz"), kyc_level=0)
+
+
+@pytest.fixture
+def custodian(settings):
+    settings.CUSTODIAN_OF_RECORDS_NAME = "Jordan Custodian"
+    settings.CUSTODIAN_OF_RECORDS_ADDRESS = "FanzDash Network\n1 Records Way\nLas Vegas NV 89101"
+    return settings

@@ -1,5 +1,15 @@
 """Compliance records, one module per obligation (kyc: KYC and age verifications)."""
 
+from apps.compliance.models.documents import (  # noqa: F401
+    DocumentFile,
+    ExportRun,
+    IdentityDocument,
+    Performer,
+    PerformerName,
+    Record2257,
+    Record2257Version,
+    RecordDeletionRefused,
+)
 from apps.compliance.models.kyc import (  # noqa: F401
     AgeVerification,
     KycProvider,

@@ -1,5 +1,17 @@
 """Compliance reads, one module per obligation (kyc: KYC and age verifications)."""
 
+from apps.compliance.selectors.documents import (  # noqa: F401
+    creator_identity_documents,
+    creator_record_2257,
+    creators_with_incomplete_2257,
+    document_review_queue,
+    identity_document_get,
+    last_2257_export,
+    performer_identity_documents,
+    record_2257_get,
+    record_2257_retention_holds,
+    records_2257,
+)
 from apps.compliance.selectors.kyc import (  # noqa: F401
     KYC_LIMIT_CURRENCY,
     ComplianceStatus,

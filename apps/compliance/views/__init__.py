@@ -1,5 +1,15 @@
 """Compliance staff pages, one module per obligation (kyc: KYC and age verifications)."""
 
+from apps.compliance.views.documents import (  # noqa: F401
+    creator_document_upload_view,
+    document_file_view,
+    document_view,
+    performer_create_view,
+    performer_document_upload_view,
+    record_2257_amend_view,
+    record_2257_view,
+    records_2257_view,
+)
 from apps.compliance.views.kyc import (  # noqa: F401
     PAGE_SIZE,
     REVIEW,
