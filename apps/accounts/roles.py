@@ -57,6 +57,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "compliance.review_compliance",
         "compliance.decide_kycverification",
         "compliance.record_ageverification",
+        "compliance.handle_datasubjectrequest",
+        "compliance.approve_erasure",
+        "compliance.manage_legalhold",
     ],
     Role.FINANCE: [
         _DASHBOARD,
@@ -95,6 +98,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "compliance.review_compliance",
         "compliance.decide_kycverification",
         "compliance.record_ageverification",
+        "compliance.handle_datasubjectrequest",
+        "compliance.approve_erasure",
+        "compliance.manage_legalhold",
     ],
     Role.SUPPORT: [
         _DASHBOARD,

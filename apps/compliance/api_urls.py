@@ -2,12 +2,20 @@
 
 from django.urls import path
 
-from .apis import CreatorComplianceStatusApi
+from .apis import CreatorComplianceStatusApi, GdprRequestDetailApi, GdprRequestListApi
 
 urlpatterns = [
     path(
         "compliance/creators/<int:pk>/status/",
         CreatorComplianceStatusApi.as_view(),
         name="compliance-creator-status",
+    ),
+    path(
+        "compliance/gdpr-requests/", GdprRequestListApi.as_view(), name="compliance-gdpr-requests"
+    ),
+    path(
+        "compliance/gdpr-requests/<int:pk>/",
+        GdprRequestDetailApi.as_view(),
+        name="compliance-gdpr-request",
     ),
 ]

@@ -10,4 +10,11 @@ urlpatterns = [
     path("creators/<int:pk>/", views.creator_compliance_view, name="creator"),
     path("creators/<int:pk>/kyc/", views.kyc_request_view, name="kyc_request"),
     path("creators/<int:pk>/age/", views.age_verification_view, name="age_verification"),
+    path("gdpr/", views.gdpr_list_view, name="gdpr_list"),
+    path("gdpr/new/", views.gdpr_new_view, name="gdpr_new"),
+    path("gdpr/<int:pk>/", views.gdpr_detail_view, name="gdpr_detail"),
+    path("gdpr/<int:pk>/export/", views.gdpr_export_view, name="gdpr_export"),
+    path("gdpr/<int:pk>/<slug:action>/", views.gdpr_action_view, name="gdpr_action"),
+    path("legal-holds/", views.legal_holds_view, name="legal_holds"),
+    path("legal-holds/<int:pk>/release/", views.legal_hold_release_view, name="legal_hold_release"),
 ]

@@ -1,5 +1,14 @@
 """Compliance reads, one module per obligation (kyc: KYC and age verifications)."""
 
+from apps.compliance.selectors.gdpr import (  # noqa: F401
+    gdpr_request_get_for,
+    gdpr_request_pauses,
+    gdpr_request_queue,
+    gdpr_requests,
+    gdpr_requests_for,
+    legal_holds,
+    personal_data_registrations,
+)
 from apps.compliance.selectors.kyc import (  # noqa: F401
     KYC_LIMIT_CURRENCY,
     ComplianceStatus,

@@ -1,5 +1,25 @@
 """Compliance writes, one module per obligation (kyc: KYC and age verifications)."""
 
+from apps.compliance.services.gdpr import (  # noqa: F401
+    Clock,
+    erasure_hash,
+    gdpr_clock,
+    gdpr_due_at,
+    gdpr_erasure_approve,
+    gdpr_erasure_request,
+    gdpr_export_build,
+    gdpr_identity_check_decide,
+    gdpr_identity_check_request,
+    gdpr_replay_erasures,
+    gdpr_request_complete,
+    gdpr_request_create,
+    gdpr_request_extend,
+    gdpr_request_refuse,
+    gdpr_request_subject,
+    gdpr_request_take,
+    legal_hold_place,
+    legal_hold_release,
+)
 from apps.compliance.services.kyc import (  # noqa: F401
     REASON_MAX_LENGTH,
     age_verification_record,
