@@ -48,7 +48,9 @@ def identify(subject: Subject) -> None:
     for user in users:
         subject.user_ids.add(user.pk)
         subject.add_emails([user.email])
-        subject.add_names([user.get_full_name()])
+        # The full name and the surname; a first name alone is too common to search for in
+        # other rows' text (it would touch other people's records).
+        subject.add_names([user.get_full_name(), user.last_name])
     subject.add_emails(
         EmailAddress.objects.filter(user_id__in=subject.user_ids).values_list("email", flat=True)
     )

@@ -228,11 +228,16 @@ def gdpr_request_create(
         created_at=now,
     )
     if platform is not None:
-        # Only the platform's own users: the subject, expanded through every app, must include
-        # an account of this platform.
-        subject = subject_expand(_subject_of(request))
-        if not any(pid == platform.pk for pid, _ in subject.platform_users):
-            raise ApplicationError("not_found", "No such user on your platform.", 404)
+        # Only the platform's own users: some app must know the platform user id on this
+        # platform, and an email must lead (through every app) to an account on it.
+        if platform_user_id:
+            probe = subject_expand(Subject(platform_users={(platform.pk, platform_user_id)}))
+            if not probe.found_by:
+                raise ApplicationError("not_found", "No such user on your platform.", 404)
+        if email:
+            probe = subject_expand(Subject(emails={email}))
+            if not any(pid == platform.pk for pid, _ in probe.platform_users):
+                raise ApplicationError("not_found", "No such user on your platform.", 404)
     request.save()
     if identity_check == Identity.WAITING:
         RequestPause.objects.create(request=request, started_at=received_at)
