@@ -164,7 +164,11 @@ def register_personal_data() -> None:
         "compliance",
         part="gdpr",
         describe="GDPR/CCPA requests about the subject and legal holds on their data.",
-        models=["compliance.DataSubjectRequest", "compliance.LegalHold"],
+        models=[
+            "compliance.DataSubjectRequest",
+            "compliance.LegalHold",
+            "compliance.ErasureLog",  # ids and keyed hashes only: nothing to erase
+        ],
         export=gdpr_export,
         erase=gdpr_erase,
         holds=gdpr_holds,

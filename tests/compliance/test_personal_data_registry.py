@@ -23,6 +23,7 @@ NOT_PERSONAL = {
     "core.currency": "a currency's name",
     "platforms.platform": "a platform's name",
     "platforms.platformapikey": "an API key's label",
+    "rest_framework_api_key.apikey": "an API key's label",
     "payouts.processor": "a payout processor's name",
     "compliance.kycprovider": "a KYC provider's name",
     "django_celery_beat.periodictask": "a scheduled task's name",
