@@ -7,7 +7,14 @@ from django.contrib import admin
 
 from apps.audit.admin_mixins import AuditedAdminMixin
 
-from .models import AgeVerification, KycProvider, KycVerification
+from .models import (
+    AgeVerification,
+    DataSubjectRequest,
+    ErasureLog,
+    KycProvider,
+    KycVerification,
+    LegalHold,
+)
 
 
 @admin.register(KycProvider)
@@ -55,3 +62,22 @@ class AgeVerificationAdmin(ReadOnlyHistoryAdmin):
     search_fields = ["creator__display_name", "creator__user__email"]
     list_select_related = ["creator"]
     exclude = ["date_of_birth"]  # personal data: shown on the compliance page to compliance
+
+
+# --- GDPR/CCPA requests: read-only here; handled on the compliance pages ---------------------
+
+
+@admin.register(DataSubjectRequest)
+class DataSubjectRequestAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["__str__", "status", "received_at", "due_at", "handled_by"]
+    list_filter = ["kind", "status"]
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["__str__", "placed_at", "until", "released_at"]
+
+
+@admin.register(ErasureLog)
+class ErasureLogAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["__str__", "erased_at", "requested_by", "approved_by", "replay_count"]
