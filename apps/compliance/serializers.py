@@ -9,6 +9,8 @@ from apps.core.api import AMOUNT_SCHEMA
 from apps.core.currencies import currency_exponent
 from apps.core.money import format_minor
 
+from .models import DataSubjectRequest
+
 
 class ReasonSerializer(serializers.Serializer):
     code = serializers.CharField(
@@ -62,7 +64,7 @@ class GdprRequestCreateSerializer(serializers.Serializer):
     ``userId`` or ``creatorId``."""
 
     kind = serializers.ChoiceField(
-        choices=["access", "portability", "rectification", "erasure"],
+        choices=DataSubjectRequest.Kind.choices,
         help_text="access, portability, rectification or erasure.",
     )
     platform = serializers.SlugField(
