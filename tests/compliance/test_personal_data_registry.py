@@ -89,3 +89,33 @@ def test_the_ledger_holds_no_names():
     for model in ledger.get_models():
         assert _personal_fields(model) == [], model
     assert "ledger" not in {registration.app_label for registration in registrations()}
+
+
+def test_scrub_replaces_whole_words_only_and_keeps_numbers_and_keys():
+    from apps.core.personal_data import Pseudonym, Subject, scrub
+
+    subject = Subject()
+    subject.add_emails(["Ann@X.test"])
+    subject.add_names(["Creator 3", "Bo"])  # "Bo" is too short to search for
+    pseudonym = Pseudonym(9)
+    value = {
+        "email": "ann@x.test",
+        "other": "joann@x.test and ann@x.test.",
+        "names": ["Creator 3", "Creator 31", "creator 3's payout", "Bo", "Bob"],
+        "amount": 1999,
+        "Creator 3": "key kept",
+    }
+    assert scrub(value, subject, pseudonym) == {
+        "email": "erased-9@invalid",
+        "other": "joann@x.test and erased-9@invalid.",
+        "names": [
+            "Erased subject #9",
+            "Creator 31",
+            "Erased subject #9's payout",
+            "Bo",
+            "Bob",
+        ],
+        "amount": 1999,
+        "Creator 3": "key kept",
+    }
+    assert scrub("erased-9@invalid", subject, pseudonym) == "erased-9@invalid"
