@@ -129,22 +129,24 @@ class GdprRequestListApi(GenericAPIView):
             raise ApplicationError(
                 "invalid_subject",
                 "A platform names its user by platformUserId or email, received now.",
-                400,
+                status_code=400,
             )
         platform = None
         if data.get("platform"):
             platform = Platform.objects.filter(slug=data["platform"]).first()
             if platform is None:
-                raise ApplicationError("unknown_platform", "No platform has this slug.", 400)
+                raise ApplicationError(
+                    "unknown_platform", "No platform has this slug.", status_code=400
+                )
         user = creator = None
         if data.get("userId"):
             user = get_user_model().objects.filter(pk=data["userId"]).first()
             if user is None:
-                raise ApplicationError("not_found", "No user has this id.", 404)
+                raise ApplicationError("not_found", "No user has this id.", status_code=404)
         if data.get("creatorId"):
             creator = Creator.objects.filter(pk=data["creatorId"]).first()
             if creator is None:
-                raise ApplicationError("not_found", "No creator has this id.", 404)
+                raise ApplicationError("not_found", "No creator has this id.", status_code=404)
         if is_key and platform is None and data.get("platformUserId"):
             platform = principal.platform
         dsr = gdpr_request_create(

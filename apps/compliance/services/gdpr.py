@@ -65,7 +65,7 @@ def _email(value: str) -> str:
         validate_email(email)
     except ValidationError:
         raise ApplicationError(
-            "invalid_email", f"{value!r} is not an email address.", 400
+            "invalid_email", f"{value!r} is not an email address.", status_code=400
         ) from None
     return email
 
@@ -172,13 +172,13 @@ def gdpr_request_create(
             f"{kind!r} is not a kind of request: "
             + ", ".join(DataSubjectRequest.Kind.values)
             + ".",
-            400,
+            status_code=400,
         )
     if identity_check not in (Identity.NOT_NEEDED, Identity.WAITING):
         raise ApplicationError(
             "invalid_identity_check",
             "A new request's identity check is not needed or waiting.",
-            400,
+            status_code=400,
         )
     email = _email(subject_email)
     platform_user_id = (subject_platform_user_id or "").strip()
@@ -187,25 +187,29 @@ def gdpr_request_create(
     if platform is not None:
         if subject_user is not None or subject_creator is not None:
             raise ApplicationError(
-                "invalid_subject", "A platform names its user by platform user id or email.", 400
+                "invalid_subject",
+                "A platform names its user by platform user id or email.",
+                status_code=400,
             )
         if subject_platform is not None and subject_platform != platform:
-            raise ApplicationError("not_found", "No such user on your platform.", 404)
+            raise ApplicationError("not_found", "No such user on your platform.", status_code=404)
         if platform_user_id:
             subject_platform = platform
     if platform_user_id and subject_platform is None:
         raise ApplicationError(
-            "invalid_subject", "A platform user id needs the platform it belongs to.", 400
+            "invalid_subject",
+            "A platform user id needs the platform it belongs to.",
+            status_code=400,
         )
     if subject_platform is not None and not platform_user_id:
         raise ApplicationError(
-            "invalid_subject", "Give the platform user id with the platform.", 400
+            "invalid_subject", "Give the platform user id with the platform.", status_code=400
         )
     if not (subject_user or subject_creator or platform_user_id or email):
         raise ApplicationError(
             "subject_required",
             "Say who the request is about: a user, a creator, a platform user or an email.",
-            400,
+            status_code=400,
         )
     now = timezone.now()
     received_at = received_at or now
@@ -233,11 +237,15 @@ def gdpr_request_create(
         if platform_user_id:
             probe = subject_expand(Subject(platform_users={(platform.pk, platform_user_id)}))
             if not probe.found_by:
-                raise ApplicationError("not_found", "No such user on your platform.", 404)
+                raise ApplicationError(
+                    "not_found", "No such user on your platform.", status_code=404
+                )
         if email:
             probe = subject_expand(Subject(emails={email}))
             if not any(pid == platform.pk for pid, _ in probe.platform_users):
-                raise ApplicationError("not_found", "No such user on your platform.", 404)
+                raise ApplicationError(
+                    "not_found", "No such user on your platform.", status_code=404
+                )
     request.save()
     if identity_check == Identity.WAITING:
         RequestPause.objects.create(request=request, started_at=received_at)
@@ -290,11 +298,13 @@ def gdpr_identity_check_request(*, request: DataSubjectRequest, actor) -> DataSu
     _open(request)
     if request.identity_check == Identity.WAITING:
         raise ApplicationError(
-            "identity_already_waiting", "The identity check is already waiting.", 409
+            "identity_already_waiting", "The identity check is already waiting.", status_code=409
         )
     if request.status == Status.AWAITING_APPROVAL:
         raise ApplicationError(
-            "awaiting_approval", "The erasure is waiting for its approval; decide it first.", 409
+            "awaiting_approval",
+            "The erasure is waiting for its approval; decide it first.",
+            status_code=409,
         )
     now = timezone.now()
     before = {"identity_check": request.identity_check, "status": request.status}
@@ -322,7 +332,7 @@ def gdpr_identity_check_decide(
     _open(request)
     if request.identity_check != Identity.WAITING:
         raise ApplicationError(
-            "identity_not_waiting", "No identity check is waiting on this request.", 409
+            "identity_not_waiting", "No identity check is waiting on this request.", status_code=409
         )
     if not verified:
         reason = _text(reason)
@@ -428,11 +438,13 @@ def gdpr_request_complete(
         raise ApplicationError(
             "erasure_needs_approval",
             "An erasure completes when a second compliance officer approves it.",
-            409,
+            status_code=409,
         )
     if request.identity_check in (Identity.WAITING, Identity.FAILED):
         raise ApplicationError(
-            "identity_not_verified", "The subject's identity check has not succeeded.", 409
+            "identity_not_verified",
+            "The subject's identity check has not succeeded.",
+            status_code=409,
         )
     note = (note or "").strip()[:TEXT_MAX_LENGTH]
     before = {"status": request.status}
@@ -504,16 +516,18 @@ def gdpr_export_build(*, request: DataSubjectRequest, actor) -> tuple[str, bytes
     stored; every download is audited (who, when, how many rows)."""
     if request.kind not in (DataSubjectRequest.Kind.ACCESS, DataSubjectRequest.Kind.PORTABILITY):
         raise ApplicationError(
-            "not_an_access_request", "Only access and portability requests are exported.", 409
+            "not_an_access_request",
+            "Only access and portability requests are exported.",
+            status_code=409,
         )
     if request.identity_check in (Identity.WAITING, Identity.FAILED):
         raise ApplicationError(
             "identity_not_verified",
             "The subject's identity has not been verified: nothing is sent before it is.",
-            409,
+            status_code=409,
         )
     if request.status == Status.REFUSED:
-        raise ApplicationError("request_closed", "The request was refused.", 409)
+        raise ApplicationError("request_closed", "The request was refused.", status_code=409)
     subject = gdpr_request_subject(request)
     data = subject_export(subject)
     generated_at = timezone.now()
@@ -567,12 +581,18 @@ def gdpr_erasure_request(*, request: DataSubjectRequest, actor) -> DataSubjectRe
     request = _locked(request)
     _open(request)
     if request.kind != DataSubjectRequest.Kind.ERASURE:
-        raise ApplicationError("not_an_erasure", "This request is not an erasure request.", 409)
+        raise ApplicationError(
+            "not_an_erasure", "This request is not an erasure request.", status_code=409
+        )
     if request.status == Status.AWAITING_APPROVAL:
-        raise ApplicationError("awaiting_approval", "The erasure is already waiting.", 409)
+        raise ApplicationError(
+            "awaiting_approval", "The erasure is already waiting.", status_code=409
+        )
     if request.identity_check in (Identity.WAITING, Identity.FAILED):
         raise ApplicationError(
-            "identity_not_verified", "The subject's identity check has not succeeded.", 409
+            "identity_not_verified",
+            "The subject's identity check has not succeeded.",
+            status_code=409,
         )
     _refuse_if_held(gdpr_request_subject(request))
     before = {"status": request.status}
@@ -613,13 +633,15 @@ def gdpr_erasure_approve(*, request: DataSubjectRequest, actor) -> ErasureLog:
     request = _locked(request)
     if request.status != Status.AWAITING_APPROVAL:
         raise ApplicationError(
-            "not_awaiting_approval", "No erasure is waiting for approval on this request.", 409
+            "not_awaiting_approval",
+            "No erasure is waiting for approval on this request.",
+            status_code=409,
         )
     if not _is_person(actor) or actor.pk == request.erasure_requested_by_id:
         raise ApplicationError(
             "own_request",
             "Another compliance officer must approve: you asked for this erasure.",
-            403,
+            status_code=403,
         )
     subject = gdpr_request_subject(request)
     _refuse_if_held(subject)
@@ -747,7 +769,7 @@ def legal_hold_place(
 def legal_hold_release(*, hold: LegalHold, note: str, actor) -> LegalHold:
     hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
     if hold.released_at is not None:
-        raise ApplicationError("already_released", "The hold is already released.", 409)
+        raise ApplicationError("already_released", "The hold is already released.", status_code=409)
     note = _text(note, what="note")
     hold.released_at = timezone.now()
     hold.released_by = actor
