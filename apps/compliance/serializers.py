@@ -90,8 +90,11 @@ class GdprRequestCreateSerializer(serializers.Serializer):
 class GdprSubjectSerializer(serializers.Serializer):
     userId = serializers.IntegerField(source="subject_user_id", allow_null=True)
     creatorId = serializers.IntegerField(source="subject_creator_id", allow_null=True)
-    platform = serializers.SlugRelatedField(
-        source="subject_platform", slug_field="slug", read_only=True, allow_null=True
+    platform = serializers.CharField(
+        source="subject_platform.slug",
+        allow_null=True,
+        default=None,
+        help_text="The platform's slug (with platformUserId).",
     )
     platformUserId = serializers.CharField(source="subject_platform_user_id")
     email = serializers.CharField(source="subject_email")
