@@ -318,3 +318,23 @@ def test_replay_of_an_erased_database_changes_nothing(subject, compliance_user, 
     before = everything()
     call_command("gdpr_replay_erasures", stdout=io.StringIO())
     assert everything() == before
+
+
+def test_an_exported_log_replays_after_a_restore_older_than_the_erasure(
+    subject, compliance_user, second_officer, tmp_path
+):
+    """The restored database lacks the erasure and its log; the exported log brings both
+    back into force."""
+    backup = snapshot(RESTORED_MODELS)
+    gdpr_erasure_approve(request=_asked(compliance_user), actor=second_officer)
+    exported = tmp_path / "erasures.json"
+    call_command("gdpr_replay_erasures", "--export", str(exported), stdout=io.StringIO())
+    text = exported.read_text()
+    assert EMAIL not in text and FULL_NAME not in text
+    ErasureLog.objects.all().delete()
+    restore(backup)
+    assert find_everywhere([EMAIL, FULL_NAME])
+    out = io.StringIO()
+    call_command("gdpr_replay_erasures", "--from", str(exported), stdout=out)
+    assert find_everywhere(TERMS) == []
+    assert "1 logged erasure checked" in out.getvalue()

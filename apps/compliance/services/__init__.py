@@ -2,7 +2,9 @@
 
 from apps.compliance.services.gdpr import (  # noqa: F401
     Clock,
+    ReplayResult,
     erasure_hash,
+    erasure_log_entries,
     gdpr_clock,
     gdpr_due_at,
     gdpr_erasure_approve,

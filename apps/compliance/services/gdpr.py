@@ -685,33 +685,100 @@ def _changed(counts: dict[str, dict[str, int]]) -> int:
     return sum(value for tables in counts.values() for value in tables.values())
 
 
-def gdpr_replay_erasures(*, actor=None) -> list[tuple[ErasureLog, dict, int]]:
-    """Apply every logged erasure again (after a database restore brought erased data back).
-    Idempotent: on a database where every erasure holds, nothing changes (no row, no audit
-    event). Legal holds are not consulted: the erasure was approved when it was made.
-    Returns (log, counts, rows changed) per log."""
-    results = []
-    for log in ErasureLog.objects.order_by("erased_at", "pk"):
-        with transaction.atomic():
-            subject = Subject(
-                user_ids=set(log.user_ids),
-                creator_ids=set(log.creator_ids),
-                platform_users={(pid, ext) for pid, ext in log.platform_users},
-            )
-            subject_expand(subject)
-            counts = subject_erase(subject, Pseudonym(log.pseudonym_number))
-            changed = _changed(counts)
-            if changed:
+def erasure_log_entries() -> list[dict]:
+    """The erasure log as plain data (ids, keyed hashes, the pseudonym number: no personal
+    datum), to keep outside the database with the backups: a restore of a backup older than
+    an erasure brings back a database whose log lacks it (``gdpr_replay_erasures --from``)."""
+    return [
+        {
+            "request": log.request_id,
+            "pseudonym": log.pseudonym_number,
+            "userIds": log.user_ids,
+            "creatorIds": log.creator_ids,
+            "platformUsers": log.platform_users,
+            "emailHashes": log.email_hashes,
+            "nameHashes": log.name_hashes,
+            "erasedAt": log.erased_at.isoformat(),
+        }
+        for log in ErasureLog.objects.order_by("erased_at", "pk")
+    ]
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    request_id: int
+    log: ErasureLog | None  # None: known only from an exported file
+    counts: dict
+    changed: int
+
+
+def _replay_one(*, request_id, pseudonym, user_ids, creator_ids, platform_users, log, actor):
+    with transaction.atomic():
+        subject = Subject(
+            user_ids={int(pk) for pk in user_ids},
+            creator_ids={int(pk) for pk in creator_ids},
+            platform_users={(int(pid), str(ext)) for pid, ext in platform_users},
+        )
+        subject_expand(subject)
+        counts = subject_erase(subject, Pseudonym(int(pseudonym)))
+        changed = _changed(counts)
+        if changed:
+            if log is not None:
                 ErasureLog.objects.filter(pk=log.pk).update(
                     last_replayed_at=timezone.now(), replay_count=log.replay_count + 1
                 )
-                audit_record(
+            audit_record(
+                actor=actor,
+                action="compliance.gdpr_erasure_replayed",
+                target_type="compliance.datasubjectrequest",
+                target_id=request_id,
+                after={"erasure_log": log.pk if log else None, "erased": counts},
+            )
+    return ReplayResult(request_id=request_id, log=log, counts=counts, changed=changed)
+
+
+def gdpr_replay_erasures(*, actor=None, exported: list[dict] | None = None) -> list[ReplayResult]:
+    """Apply every logged erasure again (after a database restore brought erased data back),
+    and every erasure of ``exported`` (``erasure_log_entries`` kept outside the database)
+    that the restored log lacks. Idempotent: on a database where every erasure holds,
+    nothing changes (no row, no audit event). Legal holds are not consulted: the erasure was
+    approved when it was made."""
+    results = []
+    logged = set()
+    for log in ErasureLog.objects.order_by("erased_at", "pk"):
+        logged.add(log.request_id)
+        results.append(
+            _replay_one(
+                request_id=log.request_id,
+                pseudonym=log.pseudonym_number,
+                user_ids=log.user_ids,
+                creator_ids=log.creator_ids,
+                platform_users=log.platform_users,
+                log=log,
+                actor=actor,
+            )
+        )
+    for entry in exported or []:
+        try:
+            request_id = int(entry["request"])
+            if request_id in logged:
+                continue
+            logged.add(request_id)
+            results.append(
+                _replay_one(
+                    request_id=request_id,
+                    pseudonym=entry["pseudonym"],
+                    user_ids=entry.get("userIds", []),
+                    creator_ids=entry.get("creatorIds", []),
+                    platform_users=entry.get("platformUsers", []),
+                    log=None,
                     actor=actor,
-                    action="compliance.gdpr_erasure_replayed",
-                    target=log.request,
-                    after={"erasure_log": log.pk, "erased": counts},
                 )
-        results.append((log, counts, changed))
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ApplicationError(
+                "invalid_erasure_log", f"An exported erasure log entry is malformed: {error}."
+            ) from None
     return results
 
 
