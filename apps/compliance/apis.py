@@ -94,7 +94,10 @@ class GdprRequestListApi(GenericAPIView):
         summary="GDPR/CCPA requests",
         description="Newest first. Staff see every request; a platform API key sees the "
         "requests its platform filed.",
-        responses={200: GdprRequestSerializer(many=True), **error_responses(401, 403, 404, 429)},
+        responses={
+            200: GdprRequestSerializer(many=True),
+            **error_responses(400, 401, 403, 404, 429),
+        },
     )
     def get(self, request):
         page = self.paginate_queryset(gdpr_requests_for(request.user))
