@@ -442,6 +442,7 @@ SPECTACULAR_SETTINGS = {
         "PayoutBatchStatusEnum": "apps.payouts.models.PayoutBatch.Status",
         "PayoutMethodStatusEnum": "apps.payouts.models.PayoutMethod.Status",
         "SandboxTransferStatusEnum": "apps.payouts.serializers.TRANSFER_STATUSES",
+        "DataSubjectRequestKindEnum": "apps.compliance.models.DataSubjectRequest.Kind",
     },
 }
 

@@ -12,3 +12,6 @@ class AccountsConfig(AppConfig):
         from .roles import role_groups_sync
 
         post_migrate.connect(role_groups_sync, dispatch_uid="accounts.role_groups_sync")
+        from .personal_data import register_personal_data
+
+        register_personal_data()  # what personal data this app holds (apps.core.personal_data)

@@ -60,6 +60,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "compliance.open_identitydocument",
         "compliance.review_identitydocument",
         "compliance.manage_record2257",
+        "compliance.handle_datasubjectrequest",
+        "compliance.approve_erasure",
+        "compliance.manage_legalhold",
     ],
     Role.FINANCE: [
         _DASHBOARD,
@@ -101,6 +104,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "compliance.open_identitydocument",
         "compliance.review_identitydocument",
         "compliance.manage_record2257",
+        "compliance.handle_datasubjectrequest",
+        "compliance.approve_erasure",
+        "compliance.manage_legalhold",
     ],
     Role.SUPPORT: [
         _DASHBOARD,

@@ -9,10 +9,13 @@ from apps.audit.admin_mixins import AuditedAdminMixin
 
 from .models import (
     AgeVerification,
+    DataSubjectRequest,
+    ErasureLog,
     ExportRun,
     IdentityDocument,
     KycProvider,
     KycVerification,
+    LegalHold,
     Performer,
     Record2257,
     Record2257Version,
@@ -136,3 +139,22 @@ class IdentityDocumentAdmin(ReadOnlyHistoryAdmin):
 @admin.register(ExportRun)
 class ExportRunAdmin(ReadOnlyHistoryAdmin):
     list_display = ["started_at", "finished_at", "actor_label", "record_count", "file_count"]
+
+
+# --- GDPR/CCPA requests: read-only here; handled on the compliance pages ---------------------
+
+
+@admin.register(DataSubjectRequest)
+class DataSubjectRequestAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["__str__", "status", "received_at", "due_at", "handled_by"]
+    list_filter = ["kind", "status"]
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["__str__", "placed_at", "until", "released_at"]
+
+
+@admin.register(ErasureLog)
+class ErasureLogAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["__str__", "erased_at", "requested_by", "approved_by", "replay_count"]

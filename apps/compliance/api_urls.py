@@ -2,7 +2,12 @@
 
 from django.urls import path
 
-from .apis import CreatorComplianceStatusApi, Records2257ListApi
+from .apis import (
+    CreatorComplianceStatusApi,
+    GdprRequestDetailApi,
+    GdprRequestListApi,
+    Records2257ListApi,
+)
 
 urlpatterns = [
     path(
@@ -14,5 +19,13 @@ urlpatterns = [
         "compliance/records-2257/",
         Records2257ListApi.as_view(),
         name="compliance-records-2257",
+    ),
+    path(
+        "compliance/gdpr-requests/", GdprRequestListApi.as_view(), name="compliance-gdpr-requests"
+    ),
+    path(
+        "compliance/gdpr-requests/<int:pk>/",
+        GdprRequestDetailApi.as_view(),
+        name="compliance-gdpr-request",
     ),
 ]

@@ -4,6 +4,7 @@ the key's platform: any other id is 404, as if it did not exist)."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView, ListAPIView
@@ -13,10 +14,23 @@ from apps.core.api import StandardPagination, error_responses
 from apps.core.exceptions import ApplicationError
 from apps.creators.models import Creator
 from apps.creators.selectors import creator_get_for
-from apps.platforms.authentication import StaffOrPlatformKey
+from apps.platforms.authentication import StaffOrPlatformKey, is_platform_principal
+from apps.platforms.models import Platform
 
-from .selectors import creator_compliance_status, records_2257
-from .serializers import ComplianceStatusSerializer, Record2257Serializer
+from .models import DataSubjectRequest
+from .selectors import (
+    creator_compliance_status,
+    gdpr_request_get_for,
+    gdpr_requests_for,
+    records_2257,
+)
+from .serializers import (
+    ComplianceStatusSerializer,
+    GdprRequestCreateSerializer,
+    GdprRequestSerializer,
+    Record2257Serializer,
+)
+from .services import gdpr_request_create
 
 TAGS = ["compliance"]
 CREATOR_ID = OpenApiParameter(
@@ -131,3 +145,118 @@ class Records2257ListApi(ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+# --- GDPR/CCPA requests ----------------------------------------------------------------------
+
+
+class GdprRequestListApi(GenericAPIView):
+    """Staff (``compliance.handle_datasubjectrequest``) see and file every request; a platform
+    key files requests about its own users and sees only the requests it filed."""
+
+    permission_classes = [StaffOrPlatformKey]
+    required_permissions = ("compliance.handle_datasubjectrequest",)
+    platform_key_access = True
+    serializer_class = GdprRequestSerializer
+    pagination_class = StandardPagination
+    queryset = DataSubjectRequest.objects.none()  # for the schema; reads go through selectors
+
+    @extend_schema(
+        tags=TAGS,
+        summary="GDPR/CCPA requests",
+        description="Newest first. Staff see every request; a platform API key sees the "
+        "requests its platform filed.",
+        responses={
+            200: GdprRequestSerializer(many=True),
+            **error_responses(400, 401, 403, 404, 429),
+        },
+    )
+    def get(self, request):
+        page = self.paginate_queryset(gdpr_requests_for(request.user))
+        return self.get_paginated_response(GdprRequestSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="File a GDPR/CCPA request",
+        description="Records an access, portability, rectification or erasure request, due "
+        "one calendar month after it was received (31 January → the last day of February). "
+        "A platform API key names one of **its own** users: `platformUserId` (on its own "
+        "platform) or the `email` of a user or creator it knows; any other user is 404 and "
+        "nothing is written. Staff may also name `userId` or `creatorId` and set "
+        "`receivedAt`. Bad input (an unknown kind, no subject) is 400 with the reason.",
+        request=GdprRequestCreateSerializer,
+        responses={201: GdprRequestSerializer, **error_responses(400, 401, 403, 404, 429)},
+        examples=[
+            OpenApiExample(
+                "A platform's user asks for their data",
+                value={"kind": "access", "platformUserId": "fan_77"},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request):
+        serializer = GdprRequestCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        principal = request.user
+        is_key = is_platform_principal(principal)
+        if is_key and ({"userId", "creatorId", "receivedAt"} & set(data)):
+            raise ApplicationError(
+                "invalid_subject",
+                "A platform names its user by platformUserId or email, received now.",
+                status_code=400,
+            )
+        platform = None
+        if data.get("platform"):
+            platform = Platform.objects.filter(slug=data["platform"]).first()
+            if platform is None:
+                raise ApplicationError(
+                    "unknown_platform", "No platform has this slug.", status_code=400
+                )
+        user = creator = None
+        if data.get("userId"):
+            user = get_user_model().objects.filter(pk=data["userId"]).first()
+            if user is None:
+                raise ApplicationError("not_found", "No user has this id.", status_code=404)
+        if data.get("creatorId"):
+            creator = Creator.objects.filter(pk=data["creatorId"]).first()
+            if creator is None:
+                raise ApplicationError("not_found", "No creator has this id.", status_code=404)
+        if is_key and platform is None and data.get("platformUserId"):
+            platform = principal.platform
+        dsr = gdpr_request_create(
+            kind=data["kind"],
+            actor=principal,
+            platform=principal.platform if is_key else None,
+            subject_user=user,
+            subject_creator=creator,
+            subject_platform=platform,
+            subject_platform_user_id=data.get("platformUserId", ""),
+            subject_email=data.get("email", ""),
+            received_at=data.get("receivedAt"),
+            identity_check=data["identityCheck"],
+            notes=data.get("notes", ""),
+        )
+        dsr = gdpr_request_get_for(principal, dsr.pk)
+        return Response(GdprRequestSerializer(dsr).data, status=201)
+
+
+class GdprRequestDetailApi(GenericAPIView):
+    permission_classes = [StaffOrPlatformKey]
+    required_permissions = ("compliance.handle_datasubjectrequest",)
+    platform_key_access = True
+    serializer_class = GdprRequestSerializer
+    queryset = DataSubjectRequest.objects.none()
+
+    @extend_schema(
+        tags=TAGS,
+        summary="A GDPR/CCPA request",
+        description="Its status and clock. A platform API key reads only requests its "
+        "platform filed (any other id: 404).",
+        parameters=[
+            OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id.")
+        ],
+        responses={200: GdprRequestSerializer, **error_responses(401, 403, 404, 429)},
+    )
+    def get(self, request, pk: int):
+        return Response(GdprRequestSerializer(gdpr_request_get_for(request.user, pk)).data)

@@ -192,3 +192,69 @@ def demo_records_2257(creator: Creator, date_of_birth: date, summary: Compliance
         )
         summary.identity_documents += 1
         summary.records_2257_incomplete += 1
+
+
+# --- GDPR requests and a legal hold ----------------------------------------------------------
+
+DEMO_GDPR_NOTE = "Demo network"
+
+
+@dataclass
+class GdprDemoSummary:
+    requests: int = 0
+    holds: int = 0
+
+
+def seed_demo_gdpr() -> GdprDemoSummary:
+    """Two GDPR requests due in three days (an access request from a creator, an erasure
+    request by email), one overdue portability request, and a legal hold on one creator.
+    Idempotent: nothing is added when the demo requests exist."""
+    from django.contrib.auth import get_user_model
+
+    from apps.accounts.roles import Role
+
+    from .models import DataSubjectRequest, LegalHold
+    from .models.gdpr import add_months
+    from .services import gdpr_request_create, legal_hold_place
+
+    summary = GdprDemoSummary()
+    if DataSubjectRequest.objects.filter(notes=DEMO_GDPR_NOTE).exists():
+        return summary
+    creators = list(Creator.objects.order_by("pk")[:4])
+    officer = get_user_model().objects.filter(role=Role.COMPLIANCE).order_by("pk").first()
+    if len(creators) < 3 or officer is None:
+        return summary
+    now = timezone.now()
+    due_soon_received = add_months(now + timedelta(days=3), -1)
+    with transaction.atomic():
+        gdpr_request_create(
+            kind=DataSubjectRequest.Kind.ACCESS,
+            subject_creator=creators[0],
+            received_at=due_soon_received,
+            notes=DEMO_GDPR_NOTE,
+            actor=officer,
+        )
+        gdpr_request_create(
+            kind=DataSubjectRequest.Kind.ERASURE,
+            subject_email=creators[1].user.email,
+            received_at=due_soon_received,
+            notes=DEMO_GDPR_NOTE,
+            actor=officer,
+        )
+        gdpr_request_create(
+            kind=DataSubjectRequest.Kind.PORTABILITY,
+            subject_creator=creators[2],
+            received_at=now - timedelta(days=40),
+            notes=DEMO_GDPR_NOTE,
+            actor=officer,
+        )
+        summary.requests = 3
+        if not LegalHold.objects.exists():
+            legal_hold_place(
+                subject_creator=creators[-1],
+                subject_user=creators[-1].user,
+                reason="Demo network: records kept for a chargeback dispute with the processor",
+                actor=officer,
+            )
+            summary.holds = 1
+    return summary

@@ -181,3 +181,70 @@ class Record2257AmendForm(PerformerForm):
             for document in documents
             if not document.is_destroyed
         ]
+
+
+# --- GDPR/CCPA requests and legal holds ------------------------------------------------------
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class GdprRequestForm(forms.Form):
+    """A new request. The subject: a user (by email of an account), a creator (id), a
+    platform user (platform + the platform's user id), or just an email."""
+
+    kind = forms.ChoiceField(choices=[])
+    received_at = forms.DateTimeField(
+        widget=DATETIME_INPUT, label="Received at", help_text="UTC; the clock starts here."
+    )
+    subject_creator = forms.IntegerField(
+        required=False, min_value=1, label="Creator id", help_text="If the subject is a creator."
+    )
+    subject_platform = forms.ChoiceField(required=False, choices=[], label="Platform")
+    subject_platform_user_id = forms.CharField(
+        required=False, max_length=100, label="Platform user id"
+    )
+    subject_email = forms.EmailField(
+        required=False, label="Email", help_text="The email the subject wrote from or uses."
+    )
+    identity_check = forms.ChoiceField(
+        choices=[
+            ("not_needed", "Not needed (we know who they are)"),
+            ("waiting", "Ask for proof of identity (the clock pauses)"),
+        ],
+        label="Identity check",
+    )
+    notes = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, platforms=(), **kwargs):
+        from .models import DataSubjectRequest
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = DataSubjectRequest.Kind.choices
+        self.fields["subject_platform"].choices = [("", "—")] + [
+            (p.slug, p.name) for p in platforms
+        ]
+
+
+class GdprExtendForm(forms.Form):
+    months = forms.TypedChoiceField(
+        choices=[("1", "1 month"), ("2", "2 months")], coerce=int, label="Extend by"
+    )
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    subject_told_at = forms.DateTimeField(
+        widget=DATETIME_INPUT, label="Subject told at", help_text="UTC"
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class LegalHoldForm(forms.Form):
+    subject_creator = forms.IntegerField(required=False, min_value=1, label="Creator id")
+    subject_email = forms.EmailField(required=False, label="Email")
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    until = forms.DateField(
+        required=False, widget=DATE_INPUT, label="Until", help_text="Empty: until released."
+    )

@@ -9,6 +9,8 @@ from apps.core.api import AMOUNT_SCHEMA
 from apps.core.currencies import currency_exponent
 from apps.core.money import format_minor
 
+from .models import DataSubjectRequest
+
 
 class ReasonSerializer(serializers.Serializer):
     code = serializers.CharField(
@@ -77,3 +79,89 @@ class Record2257Serializer(serializers.Serializer):
         source="retain_until",
         help_text="Kept at least until this day: 7 years after creation or the last amendment.",
     )
+
+
+# --- GDPR/CCPA requests ----------------------------------------------------------------------
+
+
+class GdprRequestCreateSerializer(serializers.Serializer):
+    """A new request. Name the subject by at least one of: ``platformUserId`` (with
+    ``platform``; a platform key's own platform is implied), ``email``, and for staff also
+    ``userId`` or ``creatorId``."""
+
+    kind = serializers.ChoiceField(
+        choices=DataSubjectRequest.Kind.choices,
+        help_text="access, portability, rectification or erasure.",
+    )
+    platform = serializers.SlugField(
+        required=False, help_text="The platform's slug (staff; a platform key: its own)."
+    )
+    platformUserId = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="The platform's user id."
+    )
+    email = serializers.EmailField(required=False, allow_blank=True)
+    userId = serializers.IntegerField(required=False, min_value=1, help_text="Staff only.")
+    creatorId = serializers.IntegerField(required=False, min_value=1, help_text="Staff only.")
+    receivedAt = serializers.DateTimeField(
+        required=False, help_text="Staff only; default now. The clock starts here."
+    )
+    identityCheck = serializers.ChoiceField(
+        choices=["not_needed", "waiting"],
+        default="not_needed",
+        help_text="waiting: the subject must prove who they are; the clock pauses until then.",
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class GdprSubjectSerializer(serializers.Serializer):
+    userId = serializers.IntegerField(source="subject_user_id", allow_null=True)
+    creatorId = serializers.IntegerField(source="subject_creator_id", allow_null=True)
+    platform = serializers.CharField(
+        source="subject_platform.slug",
+        allow_null=True,
+        default=None,
+        help_text="The platform's slug (with platformUserId).",
+    )
+    platformUserId = serializers.CharField(source="subject_platform_user_id")
+    email = serializers.CharField(source="subject_email")
+
+
+class GdprRequestSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    status = serializers.CharField(
+        help_text="received, waiting_identity, in_progress, awaiting_approval, completed, refused"
+    )
+    subject = GdprSubjectSerializer(source="*")
+    receivedAt = serializers.DateTimeField(source="received_at")
+    dueAt = serializers.SerializerMethodField(
+        help_text="The deadline now (one month, plus extensions and pauses so far)."
+    )
+    daysLeft = serializers.SerializerMethodField(help_text="Negative: overdue.")
+    paused = serializers.SerializerMethodField(
+        help_text="True while waiting for the subject's identity check (the clock stands)."
+    )
+    extensionMonths = serializers.IntegerField(source="extension_months")
+    identityCheck = serializers.CharField(source="identity_check")
+    completedAt = serializers.DateTimeField(source="completed_at", allow_null=True)
+    refusalReason = serializers.CharField(source="refusal_reason")
+
+    def _clock(self, request):
+        from .services import gdpr_clock
+
+        cache = self.context.setdefault("_clocks", {})
+        if request.pk not in cache:
+            cache[request.pk] = gdpr_clock(request)
+        return cache[request.pk]
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_dueAt(self, request):
+        return serializers.DateTimeField().to_representation(self._clock(request).due_at)
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_daysLeft(self, request) -> int:
+        return self._clock(request).days_left
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_paused(self, request) -> bool:
+        return self._clock(request).paused_since is not None

@@ -26,4 +26,11 @@ urlpatterns = [
         views.performer_document_upload_view,
         name="performer_document_upload",
     ),
+    path("gdpr/", views.gdpr_list_view, name="gdpr_list"),
+    path("gdpr/new/", views.gdpr_new_view, name="gdpr_new"),
+    path("gdpr/<int:pk>/", views.gdpr_detail_view, name="gdpr_detail"),
+    path("gdpr/<int:pk>/export/", views.gdpr_export_view, name="gdpr_export"),
+    path("gdpr/<int:pk>/<slug:action>/", views.gdpr_action_view, name="gdpr_action"),
+    path("legal-holds/", views.legal_holds_view, name="legal_holds"),
+    path("legal-holds/<int:pk>/release/", views.legal_hold_release_view, name="legal_hold_release"),
 ]

@@ -29,7 +29,16 @@ STAFF_NAV = [
     ),
     NavItem("KYC reviews", "compliance:kyc_queue", "person-check", "compliance.review_compliance"),
     NavItem(
-        "2257 records", "compliance:records_2257", "person-vcard", "compliance.review_compliance"
+        "2257 records",
+        "compliance:records_2257",
+        "person-vcard",
+        "compliance.review_compliance",
+    ),
+    NavItem(
+        "GDPR requests",
+        "compliance:gdpr_list",
+        "shield-lock",
+        "compliance.handle_datasubjectrequest",
     ),
     NavItem("System health", "dashboard:health", "heart-pulse", "accounts.view_system_health"),
     NavItem("Ledger", "ledger:accounts", "journal-bookmark", "ledger.view_ledger", "finance"),

@@ -8,3 +8,6 @@ class OutboundConfig(AppConfig):
 
     def ready(self) -> None:
         from . import receivers  # noqa: F401  (tells platforms about creator changes)
+        from .personal_data import register_personal_data
+
+        register_personal_data()  # what personal data this app holds (apps.core.personal_data)

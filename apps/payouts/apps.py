@@ -5,3 +5,8 @@ class PayoutsConfig(AppConfig):
     name = "apps.payouts"
     label = "payouts"
     verbose_name = "Payouts"
+
+    def ready(self) -> None:
+        from .personal_data import register_personal_data
+
+        register_personal_data()  # what personal data this app holds (apps.core.personal_data)

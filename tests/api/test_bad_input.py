@@ -60,6 +60,7 @@ ID_PATHS = [
     "/api/v1/payouts/batches/{}/",
     "/api/v1/payouts/creators/{}/payouts/",
     "/api/v1/compliance/creators/{}/status/",
+    "/api/v1/compliance/gdpr-requests/{}/",
     "/api/integrations/users/{}/permissions",
 ]
 

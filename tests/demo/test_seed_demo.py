@@ -234,6 +234,7 @@ def test_each_stage_prints_a_line_with_counts_and_the_seconds_so_far(seeded, set
         f"Demo network: history: day {settings.DEMO_HISTORY_DAYS} of {settings.DEMO_HISTORY_DAYS}",
         f"Demo network: {settings.DEMO_NETWORK_CREATORS} creators; this run posted",
         "Demo compliance: this run approved",
+        "Demo GDPR: this run added",
         "Demo platform traffic:",
         "Demo payouts:",
         "Demo data loaded in",

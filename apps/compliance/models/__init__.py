@@ -10,6 +10,12 @@ from apps.compliance.models.documents import (  # noqa: F401
     Record2257Version,
     RecordDeletionRefused,
 )
+from apps.compliance.models.gdpr import (  # noqa: F401
+    DataSubjectRequest,
+    ErasureLog,
+    LegalHold,
+    RequestPause,
+)
 from apps.compliance.models.kyc import (  # noqa: F401
     AgeVerification,
     KycProvider,

@@ -12,6 +12,15 @@ from apps.compliance.selectors.documents import (  # noqa: F401
     record_2257_retention_holds,
     records_2257,
 )
+from apps.compliance.selectors.gdpr import (  # noqa: F401
+    gdpr_request_get_for,
+    gdpr_request_pauses,
+    gdpr_request_queue,
+    gdpr_requests,
+    gdpr_requests_for,
+    legal_holds,
+    personal_data_registrations,
+)
 from apps.compliance.selectors.kyc import (  # noqa: F401
     KYC_LIMIT_CURRENCY,
     ComplianceStatus,

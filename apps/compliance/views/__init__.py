@@ -10,6 +10,15 @@ from apps.compliance.views.documents import (  # noqa: F401
     record_2257_view,
     records_2257_view,
 )
+from apps.compliance.views.gdpr import (  # noqa: F401
+    gdpr_action_view,
+    gdpr_detail_view,
+    gdpr_export_view,
+    gdpr_list_view,
+    gdpr_new_view,
+    legal_hold_release_view,
+    legal_holds_view,
+)
 from apps.compliance.views.kyc import (  # noqa: F401
     PAGE_SIZE,
     REVIEW,
