@@ -16,6 +16,7 @@ SEED_MIGRATIONS = [
     ("apps.core.migrations.0003_seed_currencies", "seed"),
     ("apps.platforms.migrations.0002_core_platforms", "create"),
     ("apps.payouts.migrations.0002_h5a_seed_processors", "seed"),
+    ("apps.compliance.migrations.0002_providers", "seed"),
 ]
 
 
