@@ -57,6 +57,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "compliance.review_compliance",
         "compliance.decide_kycverification",
         "compliance.record_ageverification",
+        "compliance.open_violation",
+        "compliance.decide_violation",
     ],
     Role.FINANCE: [
         _DASHBOARD,
@@ -95,6 +97,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "compliance.review_compliance",
         "compliance.decide_kycverification",
         "compliance.record_ageverification",
+        "compliance.open_violation",
+        "compliance.decide_violation",
     ],
     Role.SUPPORT: [
         _DASHBOARD,

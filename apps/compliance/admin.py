@@ -7,7 +7,14 @@ from django.contrib import admin
 
 from apps.audit.admin_mixins import AuditedAdminMixin
 
-from .models import AgeVerification, KycProvider, KycVerification
+from .models import (
+    AgeVerification,
+    ComplianceNotice,
+    KycProvider,
+    KycVerification,
+    SuspensionProposal,
+    Violation,
+)
 
 
 @admin.register(KycProvider)
@@ -55,3 +62,25 @@ class AgeVerificationAdmin(ReadOnlyHistoryAdmin):
     search_fields = ["creator__display_name", "creator__user__email"]
     list_select_related = ["creator"]
     exclude = ["date_of_birth"]  # personal data: shown on the compliance page to compliance
+
+
+@admin.register(Violation)
+class ViolationAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["pk", "summary", "kind", "severity", "status", "creator", "opened_at"]
+    list_filter = ["status", "severity", "kind", "source"]
+    search_fields = ["summary", "creator__display_name", "=content_reference", "=dedupe_key"]
+    list_select_related = ["creator"]
+
+
+@admin.register(SuspensionProposal)
+class SuspensionProposalAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["creator", "strikes", "status", "proposed_at", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["creator"]
+
+
+@admin.register(ComplianceNotice)
+class ComplianceNoticeAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["creator", "kind", "key", "sent_at"]
+    list_filter = ["kind"]
+    list_select_related = ["creator"]

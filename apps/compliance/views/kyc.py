@@ -29,6 +29,7 @@ from apps.compliance.services import (
     kyc_verification_decide,
     kyc_verification_request,
 )
+from apps.compliance.views.violations import creator_violations_context
 from apps.core.exceptions import ApplicationError
 from apps.core.types import HtmxHttpRequest
 
@@ -63,6 +64,7 @@ def _creator_page(request, creator, *, request_form=None, status: int = 200):
             "kyc_verifications": creator_kyc_verifications(creator),
             "age_verifications": creator_age_verifications(creator),
             "request_form": request_form or KycRequestForm(providers=_providers()),
+            **creator_violations_context(creator),
         },
         status=status,
     )

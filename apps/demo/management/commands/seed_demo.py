@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from apps.accounts.demo import demo_password, seed_demo_users
-from apps.compliance.demo import DemoCompliance
+from apps.compliance.demo import DemoCompliance, seed_demo_violations
 from apps.integrations.demo import seed_demo_webhooks
 from apps.ledger.demo import seed_demo_network
 from apps.payouts.demo import seed_demo_payouts
@@ -52,6 +52,11 @@ class Command(BaseCommand):
             f"Demo compliance: this run approved {done.kyc_approved} KYC verifications, "
             f"queued {done.kyc_pending} for review and recorded {done.age_verified} "
             "age verifications (nothing on a rerun)."
+        )
+        violations = seed_demo_violations()
+        progress(
+            f"Demo violations: this run opened {violations} (every severity; the critical one "
+            "holds its creator's payouts; nothing on a rerun)."
         )
         traffic = seed_demo_webhooks()
         progress(
