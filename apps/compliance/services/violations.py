@@ -49,7 +49,10 @@ def _text(value, *, code: str, what: str, required: bool, max_length: int = TEXT
     if required and not text:
         raise ApplicationError(code, f"Say why: the {what} is required.")
     if len(text) > max_length:
-        raise ApplicationError(f"{code}_too_long", f"The {what} is at most {max_length} long.")
+        raise ApplicationError(
+            f"{code.removesuffix('_required')}_too_long",
+            f"The {what} is at most {max_length} long.",
+        )
     return text
 
 
