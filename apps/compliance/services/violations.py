@@ -47,7 +47,8 @@ def _text(value, *, code: str, what: str, required: bool, max_length: int = TEXT
     if text is None:
         raise ApplicationError(code, f"The {what} must be text.")
     if required and not text:
-        raise ApplicationError(code, f"Say why: the {what} is required.")
+        prefix = "Say why: the" if what == "reason" else "The"
+        raise ApplicationError(code, f"{prefix} {what} is required.")
     if len(text) > max_length:
         raise ApplicationError(
             f"{code.removesuffix('_required')}_too_long",
