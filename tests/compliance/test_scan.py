@@ -274,7 +274,6 @@ def test_the_command_refuses_a_bad_date(today):
 def test_the_scan_is_a_daily_beat_task():
     from apps.compliance.schedules import PERIODIC_TASKS
     from apps.compliance.tasks import SCAN_TASK
-
     from apps.core.periodic import declared_periodic_tasks
 
     (spec,) = [s for s in PERIODIC_TASKS if s.task == SCAN_TASK]
