@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import django_filters
 
+from apps.core.filters import IdFilter
+
 from .models import Violation
 
 
@@ -13,7 +15,7 @@ class ViolationApiFilter(django_filters.FilterSet):
         choices=Violation.Severity.choices, help_text="Severity."
     )
     kind = django_filters.ChoiceFilter(choices=Violation.Kind.choices, help_text="Kind.")
-    creator = django_filters.NumberFilter(field_name="creator_id", help_text="Creator id.")
+    creator = IdFilter(field_name="creator_id", help_text="Creator id.")
 
     class Meta:
         model = Violation

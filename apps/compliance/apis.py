@@ -117,7 +117,7 @@ class ViolationListApi(ViolationApiBase, ListAPIView):
         "platform (`content_flagged`), found by the daily compliance scan, or opened by staff; "
         "a critical one holds the creator's payouts until compliance closes it. "
         + VIOLATIONS_ACCESS,
-        responses={200: ViolationSerializer(many=True), **error_responses(400, 401, 403, 429)},
+        responses={200: ViolationSerializer(many=True), **error_responses(400, 401, 403, 404, 429)},
         examples=[
             OpenApiExample(
                 "A page of violations",

@@ -63,7 +63,12 @@ class ViolationSerializer(serializers.Serializer):
     severity = serializers.CharField(help_text="low, medium, high, critical")
     status = serializers.CharField(help_text="open, investigating, resolved, dismissed")
     creatorId = serializers.IntegerField(source="creator_id", allow_null=True)
-    platform = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    platform = serializers.CharField(
+        source="platform.slug",
+        allow_null=True,
+        default=None,
+        help_text="The platform's slug (null: none named).",
+    )
     contentReference = serializers.CharField(source="content_reference")
     summary = serializers.CharField()
     source = serializers.CharField(help_text="platform_event, rule, staff")
