@@ -221,7 +221,7 @@ def violation_transition(
             "The payout hold is lifted when the violation is resolved or dismissed.",
         )
     violation = (
-        Violation.objects.select_for_update()
+        Violation.objects.select_for_update(of=("self",))
         .select_related("creator", "platform", "payout_hold")
         .get(pk=violation.pk)
     )
