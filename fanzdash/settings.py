@@ -154,6 +154,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.dashboard.context_processors.navigation",
+                "apps.compliance.context_processors.creator_compliance_notices",
             ],
         },
     },
@@ -284,6 +285,15 @@ SANDBOX_OUTCOMES: dict[str, str] = {}
 # Whether creators may choose the sandbox processor for a payout method of their own: in the
 # demo and in development (`make run` sets DEBUG=true), never by default in production.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+
+# Compliance (docs/compliance.md): the strike policy proposes suspending a creator to staff
+# once COMPLIANCE_STRIKES confirmed violations fall within COMPLIANCE_STRIKE_WINDOW_DAYS; the
+# daily scan warns creators this many days before an age verification expires, and its rule
+# "expired age verification with earnings still arriving" looks back this many days.
+COMPLIANCE_STRIKES = env.int("COMPLIANCE_STRIKES", default=3)
+COMPLIANCE_STRIKE_WINDOW_DAYS = env.int("COMPLIANCE_STRIKE_WINDOW_DAYS", default=90)
+COMPLIANCE_EXPIRY_WARNING_DAYS = env.int("COMPLIANCE_EXPIRY_WARNING_DAYS", default=15)
+COMPLIANCE_EARNINGS_LOOKBACK_DAYS = env.int("COMPLIANCE_EARNINGS_LOOKBACK_DAYS", default=7)
 
 # Webhook secret of every platform that has none of its own (see apps/platforms).
 WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")

@@ -63,6 +63,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "compliance.handle_datasubjectrequest",
         "compliance.approve_erasure",
         "compliance.manage_legalhold",
+        "compliance.open_violation",
+        "compliance.decide_violation",
     ],
     Role.FINANCE: [
         _DASHBOARD,
@@ -107,6 +109,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "compliance.handle_datasubjectrequest",
         "compliance.approve_erasure",
         "compliance.manage_legalhold",
+        "compliance.open_violation",
+        "compliance.decide_violation",
     ],
     Role.SUPPORT: [
         _DASHBOARD,

@@ -9,6 +9,7 @@ from apps.audit.admin_mixins import AuditedAdminMixin
 
 from .models import (
     AgeVerification,
+    ComplianceNotice,
     DataSubjectRequest,
     ErasureLog,
     ExportRun,
@@ -19,6 +20,8 @@ from .models import (
     Performer,
     Record2257,
     Record2257Version,
+    SuspensionProposal,
+    Violation,
 )
 
 
@@ -158,3 +161,25 @@ class LegalHoldAdmin(ReadOnlyHistoryAdmin):
 @admin.register(ErasureLog)
 class ErasureLogAdmin(ReadOnlyHistoryAdmin):
     list_display = ["__str__", "erased_at", "requested_by", "approved_by", "replay_count"]
+
+
+@admin.register(Violation)
+class ViolationAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["pk", "summary", "kind", "severity", "status", "creator", "opened_at"]
+    list_filter = ["status", "severity", "kind", "source"]
+    search_fields = ["summary", "creator__display_name", "=content_reference", "=dedupe_key"]
+    list_select_related = ["creator"]
+
+
+@admin.register(SuspensionProposal)
+class SuspensionProposalAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["creator", "strikes", "status", "proposed_at", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["creator"]
+
+
+@admin.register(ComplianceNotice)
+class ComplianceNoticeAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["creator", "kind", "key", "sent_at"]
+    list_filter = ["kind"]
+    list_select_related = ["creator"]

@@ -7,6 +7,8 @@ from .apis import (
     GdprRequestDetailApi,
     GdprRequestListApi,
     Records2257ListApi,
+    ViolationDetailApi,
+    ViolationListApi,
 )
 
 urlpatterns = [
@@ -27,5 +29,11 @@ urlpatterns = [
         "compliance/gdpr-requests/<int:pk>/",
         GdprRequestDetailApi.as_view(),
         name="compliance-gdpr-request",
+    ),
+    path("compliance/violations/", ViolationListApi.as_view(), name="compliance-violations"),
+    path(
+        "compliance/violations/<int:pk>/",
+        ViolationDetailApi.as_view(),
+        name="compliance-violation",
     ),
 ]

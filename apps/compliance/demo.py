@@ -258,3 +258,68 @@ def seed_demo_gdpr() -> GdprDemoSummary:
             )
             summary.holds = 1
     return summary
+
+
+# --- violations ------------------------------------------------------------------------------
+
+DEMO_VIOLATIONS = [
+    # (kind, severity, source, summary, content reference)
+    (
+        "content_policy",
+        "low",
+        "platform_event",
+        "Watermark of another site on a preview",
+        "post_1001",
+    ),
+    ("dmca", "low", "staff", "Takedown notice for a background track", "post_1002"),
+    ("content_policy", "medium", "platform_event", "Prohibited keyword in a caption", "post_1003"),
+    ("other", "medium", "staff", "Profile links to an unapproved payment page", ""),
+    ("dmca", "high", "platform_event", "Copyright claim by a studio on a full video", "vid_2001"),
+    ("fraud", "high", "staff", "Tips from cards reported stolen", ""),
+    ("age_2257", "critical", "platform_event", "Co-performer without an age record", "vid_2002"),
+]
+
+
+def seed_demo_violations() -> int:
+    """A few open violations of every severity on the first active demo creators (one
+    critical, which holds that creator's payouts), one under investigation with a note.
+    Idempotent: each has a dedupe key ``demo:<n>``; a rerun opens nothing. Returns how many
+    this run opened."""
+    from apps.platforms.models import Platform
+
+    from .services import violation_open, violation_transition
+
+    creators = list(
+        Creator.objects.filter(status=Creator.Status.ACTIVE, platform_accounts__isnull=False)
+        .distinct()
+        .order_by("pk")[: len(DEMO_VIOLATIONS)]
+    )
+    if not creators:
+        return 0
+    platform = Platform.objects.order_by("pk").first()
+    opened = 0
+    for number, (kind, severity, source, summary, content) in enumerate(DEMO_VIOLATIONS):
+        creator = creators[number % len(creators)]
+        with transaction.atomic():
+            result = violation_open(
+                kind=kind,
+                severity=severity,
+                summary=summary,
+                source=source,
+                creator=creator,
+                platform=platform if source == "platform_event" else None,
+                content_reference=content,
+                source_reference="demo network",
+                dedupe_key=f"demo:{number}",
+                confidence="0.910" if source == "platform_event" else None,
+            )
+            if result.created:
+                opened += 1
+                if number == 4:
+                    violation_transition(
+                        violation=result.violation,
+                        status="investigating",
+                        reason="Asked the creator for the licence.",
+                        actor=None,
+                    )
+    return opened

@@ -25,12 +25,15 @@ from apps.core.personal_data import Pseudonym, Subject, pseudonymise_rows, regis
 
 from .models import (
     AgeVerification,
+    ComplianceNotice,
     DataSubjectRequest,
     IdentityDocument,
     KycVerification,
     LegalHold,
     Performer,
     Record2257Version,
+    Violation,
+    ViolationNote,
 )
 from .selectors.documents import record_2257_retention_holds
 from .services.documents import identity_document_destroy
@@ -49,6 +52,10 @@ def _email_q(subject: Subject, name: str) -> Q:
 def kyc_export(subject: Subject) -> dict[str, list[dict]]:
     ids = subject.creator_ids
     return {
+        "compliance_notices": rows(
+            ComplianceNotice.objects.filter(creator_id__in=ids).order_by("sent_at"),
+            ["creator_id", "kind", "key", "sent_at", "email"],
+        ),
         "kyc_verifications": rows(
             KycVerification.objects.filter(creator_id__in=ids),
             [
@@ -72,7 +79,13 @@ def kyc_export(subject: Subject) -> dict[str, list[dict]]:
 
 
 def kyc_erase(subject: Subject, pseudonym: Pseudonym) -> dict[str, int]:
+    notices = (
+        ComplianceNotice.objects.filter(_email_q(subject, "email"))
+        .exclude(email=pseudonym.email)
+        .update(email=pseudonym.email)
+    )
     return {
+        "compliance_notices": notices,
         "kyc_verifications": pseudonymise_rows(
             KycVerification.objects.all(),
             ["decision_reason", "provider_reference"],
@@ -155,6 +168,42 @@ def documents_holds(subject: Subject) -> list[str]:
     ):
         reasons += record_2257_retention_holds(performer.creator)
     return reasons
+
+
+# --- violations --------------------------------------------------------------------------------
+
+
+def violations_export(subject: Subject) -> dict[str, list[dict]]:
+    violations = Violation.objects.filter(creator_id__in=subject.creator_ids)
+    return {
+        "violations": rows(
+            violations.order_by("opened_at"),
+            [
+                "id",
+                "kind",
+                "severity",
+                "status",
+                "content_reference",
+                "summary",
+                "opened_at",
+                "resolved_at",
+                "resolution",
+            ],
+        )
+    }
+
+
+def violations_erase(subject: Subject, pseudonym: Pseudonym) -> dict[str, int]:
+    """The violations stay (a platform's and the network's record of what happened); the
+    free text that names the subject is pseudonymised."""
+    return {
+        "violations": pseudonymise_rows(
+            Violation.objects.all(), ["summary", "resolution"], subject, pseudonym
+        ),
+        "violation_notes": pseudonymise_rows(
+            ViolationNote.objects.all(), ["text"], subject, pseudonym
+        ),
+    }
 
 
 # --- GDPR requests and legal holds -----------------------------------------------------------
@@ -241,9 +290,14 @@ def register_personal_data() -> None:
     register(
         "compliance",
         part="kyc",
-        describe="KYC verifications (provider reference, decision reasons) and age "
-        "verifications (date of birth, kept as proof of age).",
-        models=["compliance.KycVerification", "compliance.AgeVerification"],
+        describe="KYC verifications (provider reference, decision reasons), age "
+        "verifications (date of birth, kept as proof of age) and the expiry warnings sent "
+        "(the address they went to).",
+        models=[
+            "compliance.KycVerification",
+            "compliance.AgeVerification",
+            "compliance.ComplianceNotice",
+        ],
         export=kyc_export,
         erase=kyc_erase,
     )
@@ -265,6 +319,19 @@ def register_personal_data() -> None:
         export=documents_export,
         erase=documents_erase,
         holds=documents_holds,
+    )
+    register(
+        "compliance",
+        part="violations",
+        describe="Violations about the subject (kept; free text pseudonymised), their notes "
+        "and the strike policy's suspension proposals (ids only).",
+        models=[
+            "compliance.Violation",
+            "compliance.ViolationNote",
+            "compliance.SuspensionProposal",
+        ],
+        export=violations_export,
+        erase=violations_erase,
     )
     register(
         "compliance",

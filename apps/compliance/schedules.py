@@ -14,4 +14,16 @@ PERIODIC_TASKS = [
         ),
         crontab={"minute": "15", "hour": "0"},
     ),
+    PeriodicTaskSpec(
+        name="compliance: daily scan",
+        task="compliance.scan",
+        description=(
+            "Warns creators whose age verification expires within 15 days (email and a banner, "
+            "once per expiry date), expires KYC verifications and derives levels again, and "
+            "opens violations for what the scan rules find (expired age verification with "
+            "earnings still arriving, payouts over the KYC limit, incomplete 2257 records). "
+            "Safe to repeat: a second run sends and opens nothing."
+        ),
+        crontab={"minute": "30", "hour": "0"},
+    ),
 ]

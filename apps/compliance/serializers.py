@@ -15,7 +15,7 @@ from .models import DataSubjectRequest
 class ReasonSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="age_verification_missing, age_verification_expired, creator_not_active, "
-        "payout_hold"
+        "payout_hold, open_critical_violation"
     )
     detail = serializers.CharField(help_text="The reason in words.")
 
@@ -34,7 +34,8 @@ class ComplianceStatusSerializer(serializers.Serializer):
     canBePaid = serializers.BooleanField(
         source="can_be_paid",
         help_text="True when nothing in compliance stops a payout (valid age verification, "
-        "active account, no open payout hold). The KYC limit caps the amount; it does not stop "
+        "active account, no open payout hold, no open critical violation). The KYC limit caps "
+        "the amount; it does not stop "
         "a payout.",
     )
     kycLevel = serializers.IntegerField(source="kyc_level", help_text="0 to 3.")
@@ -53,6 +54,43 @@ class ComplianceStatusSerializer(serializers.Serializer):
         if status.kyc_limit_usd_minor is None:
             return None
         return KycLimitSerializer({"minor": status.kyc_limit_usd_minor, "currency": "USD"}).data
+
+
+# --- violations ------------------------------------------------------------------------------
+
+
+class ViolationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    kind = serializers.CharField(help_text="content_policy, dmca, age_2257, kyc, fraud, other")
+    severity = serializers.CharField(help_text="low, medium, high, critical")
+    status = serializers.CharField(help_text="open, investigating, resolved, dismissed")
+    creatorId = serializers.IntegerField(source="creator_id", allow_null=True)
+    platform = serializers.CharField(
+        source="platform.slug",
+        allow_null=True,
+        default=None,
+        help_text="The platform's slug (null: none named).",
+    )
+    contentReference = serializers.CharField(source="content_reference")
+    summary = serializers.CharField()
+    source = serializers.CharField(help_text="platform_event, rule, staff")
+    sourceReference = serializers.CharField(
+        source="source_reference", help_text="The webhook event or the rule that opened it."
+    )
+    confidence = serializers.DecimalField(
+        max_digits=4, decimal_places=3, allow_null=True, help_text="The platform's, 0 to 1."
+    )
+    openedAt = serializers.DateTimeField(source="opened_at")
+    resolvedAt = serializers.DateTimeField(source="resolved_at", allow_null=True)
+    resolution = serializers.CharField(help_text="Why it was resolved or dismissed.")
+    confirmed = serializers.BooleanField(help_text="Resolved as confirmed: counts as a strike.")
+    payoutsHeld = serializers.SerializerMethodField(
+        help_text="Whether the payout hold this (critical) violation placed is still in force."
+    )
+
+    def get_payoutsHeld(self, violation) -> bool:
+        hold = violation.payout_hold
+        return hold is not None and hold.released_at is None
 
 
 class Record2257Serializer(serializers.Serializer):

@@ -33,4 +33,14 @@ urlpatterns = [
     path("gdpr/<int:pk>/<slug:action>/", views.gdpr_action_view, name="gdpr_action"),
     path("legal-holds/", views.legal_holds_view, name="legal_holds"),
     path("legal-holds/<int:pk>/release/", views.legal_hold_release_view, name="legal_hold_release"),
+    path("violations/", views.violation_list_view, name="violations"),
+    path("violations/new/", views.violation_open_view, name="violation_open"),
+    path("violations/<int:pk>/", views.violation_detail_view, name="violation"),
+    path(
+        "violations/<int:pk>/transition/",
+        views.violation_transition_view,
+        name="violation_transition",
+    ),
+    path("violations/<int:pk>/notes/", views.violation_note_view, name="violation_note"),
+    path("suspensions/<int:pk>/decide/", views.suspension_decide_view, name="suspension_decide"),
 ]

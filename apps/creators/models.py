@@ -81,6 +81,7 @@ class PayoutHold(models.Model):
         FRAUD_DETECTED = "fraud_detected", "Fraud reported by a platform"
         STAFF = "staff", "Placed by staff"
         SECURITY_ALERT = "security_alert", "Security alert"
+        COMPLIANCE_VIOLATION = "compliance_violation", "Critical compliance violation"
 
     creator = models.ForeignKey(Creator, on_delete=models.PROTECT, related_name="payout_holds")
     source = models.CharField(max_length=20, choices=Source.choices)

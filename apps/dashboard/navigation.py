@@ -40,6 +40,7 @@ STAFF_NAV = [
         "shield-lock",
         "compliance.handle_datasubjectrequest",
     ),
+    NavItem("Violations", "compliance:violations", "flag", "compliance.review_compliance"),
     NavItem("System health", "dashboard:health", "heart-pulse", "accounts.view_system_health"),
     NavItem("Ledger", "ledger:accounts", "journal-bookmark", "ledger.view_ledger", "finance"),
     NavItem("Trial balance", "ledger:trial_balance", "calculator", "ledger.view_ledger", "finance"),

@@ -122,6 +122,18 @@ EVENT_EXAMPLES: dict[str, dict] = {
             "riskScore": 92,
         },
     ),
+    "content_flagged": _example(
+        "evt_flag_0001",
+        "content_flagged",
+        {
+            "contentId": "post_5521",
+            "creatorId": "creator456",
+            "violationType": "content_policy",
+            "severity": "high",
+            "confidence": "0.87",
+            "reason": "Moderation model: prohibited content category",
+        },
+    ),
     "user_created": _example(
         "evt_user_0001",
         "user_created",

@@ -124,6 +124,13 @@ EVENT_TYPES: dict[str, EventType] = {
             "None: a security event, and the creator's payouts are held until staff clear it.",
         ),
         EventType(
+            "content_flagged",
+            PLATFORM_SCOPE,
+            "The platform's moderation flagged a creator's content.",
+            "None: a compliance violation is opened for staff (a critical one holds the "
+            "creator's payouts until compliance closes it).",
+        ),
+        EventType(
             "user_created",
             CENTRAL_SCOPE,
             "A user registered somewhere in the network.",
@@ -413,6 +420,28 @@ def _fee_percent(value: Any) -> Decimal | None:
     return fee.quantize(Decimal("0.01"))
 
 
+def _confidence(value: Any) -> Decimal:
+    """A confidence from 0 to 1: a decimal string or a JSON number, at most 3 decimals."""
+    if value is None:
+        raise _refused(REQUIRED)
+    if isinstance(value, bool) or not isinstance(value, _DECIMAL_TYPES):
+        raise _refused(f'Expected a number from 0 to 1 such as "0.87", got {_json_type(value)}.')
+    if isinstance(value, str) and not _DECIMAL_STRING.fullmatch(value):
+        raise _refused(f'{value[:40]!r} is not a decimal such as "0.87".')
+    try:
+        literal = getattr(value, "literal", None) or (
+            repr(value) if isinstance(value, float) else str(value)
+        )
+        confidence = Decimal(literal)
+    except InvalidOperation:
+        raise _refused("Not a decimal.") from None
+    if not confidence.is_finite() or not Decimal(0) <= confidence <= Decimal(1):
+        raise _refused("The confidence is from 0 to 1.")
+    if confidence != confidence.quantize(Decimal("0.001")):
+        raise _refused("At most 3 decimal places.")
+    return confidence.quantize(Decimal("0.001"))
+
+
 def _outbound_url(value: Any) -> str:
     if value is None or value == "":
         return ""  # null or "" clears the URL
@@ -604,6 +633,24 @@ def _fraud_finish(data: dict) -> dict:
     return {**data, "severity": data["severity"] or "warning"}
 
 
+# content_flagged: what a platform may report (the compliance app's violation kinds and
+# severities; kept here as the event's contract).
+VIOLATION_TYPES = ("content_policy", "dmca", "age_2257", "kyc", "fraud", "other")
+VIOLATION_SEVERITIES = ("low", "medium", "high", "critical")
+
+
+@with_config(_STRICT)
+class ContentFlaggedData(TypedDict):
+    content_id: Annotated[Id, Field(alias="contentId")]
+    creator_id: Annotated[ExternalId, Field(alias="creatorId")]
+    violation_type: Annotated[
+        _text(50, _one_of({name: name for name in VIOLATION_TYPES})), Field(alias="violationType")
+    ]
+    severity: _text(50, _one_of({name: name for name in VIOLATION_SEVERITIES}))
+    confidence: Annotated[Decimal, PlainValidator(_confidence), Field(None, validate_default=True)]
+    reason: OptionalReason
+
+
 USER_FIELDS = ("username", "email", "role", "status")
 _USER_FIELD_LENGTHS = {"username": 150, "email": 254, "role": 30, "status": 30}
 
@@ -738,6 +785,7 @@ DATA_SCHEMAS: dict[str, DataSchema] = {
     "subscription_cancelled": DataSchema(CancellationData),
     "creator_earnings_updated": DataSchema(EarningsUpdatedData, finish=_earnings_updated_finish),
     "fraud_detected": DataSchema(FraudData, finish=_fraud_finish),
+    "content_flagged": DataSchema(ContentFlaggedData),
     "user_created": DataSchema(UserCreatedData, finish=_user_finish),
     "user_updated": DataSchema(UserUpdatedData, _a_user_field_given, _user_finish),
     "user_suspended": DataSchema(UserSuspendedData),

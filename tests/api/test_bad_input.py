@@ -29,6 +29,7 @@ ID_FILTERS = [
     ("/api/v1/earnings/", "creator"),
     ("/api/v1/payouts/", "batch"),
     ("/api/v1/payouts/", "creator"),
+    ("/api/v1/compliance/violations/", "creator"),
 ]
 BAD_INSTANTS = [
     "0462-09-07T12:00:24+17:40",
@@ -61,6 +62,7 @@ ID_PATHS = [
     "/api/v1/payouts/creators/{}/payouts/",
     "/api/v1/compliance/creators/{}/status/",
     "/api/v1/compliance/gdpr-requests/{}/",
+    "/api/v1/compliance/violations/{}/",
     "/api/integrations/users/{}/permissions",
 ]
 

@@ -23,6 +23,7 @@ from apps.compliance.services import (
     identity_document_upload,
     kyc_verification_decide,
     kyc_verification_request,
+    violation_open,
 )
 from apps.creators.models import PlatformAccount
 from apps.creators.services import payout_hold_place
@@ -50,9 +51,9 @@ class RichSubject:
 
 def make_rich_subject(creator_factory, staff, earning) -> RichSubject:
     """A creator on boyfanz and girlfanz with earnings, a sealed payout method, KYC and age
-    verifications, an identity document (rejected, its reason naming them), a payout hold, a
-    synced platform user, a webhook event, a link request, audit events (by staff about them
-    and by them), an admin log line and a session."""
+    verifications, an identity document (rejected, its reason naming them), a violation, a
+    payout hold, a synced platform user, a webhook event, a link request, audit events (by
+    staff about them and by them), an admin log line and a session."""
     creator = creator_factory(
         platforms=("boyfanz", "girlfanz"),
         display_name=FULL_NAME,
@@ -98,6 +99,14 @@ def make_rich_subject(creator_factory, staff, earning) -> RichSubject:
     )
     identity_document_review(
         document=document, actor=staff, accept=False, reason=f"Blurred photo of {FULL_NAME}"
+    )
+    violation_open(
+        kind="other",
+        severity="low",
+        summary=f"Complaint that {FULL_NAME} reposted a fan's photo",
+        source="staff",
+        creator=creator,
+        actor=staff,
     )
     verification = kyc_verification_request(
         creator=creator, level_requested=2, provider="verifymy", provider_reference=USERNAME

@@ -235,6 +235,7 @@ def test_each_stage_prints_a_line_with_counts_and_the_seconds_so_far(seeded, set
         f"Demo network: {settings.DEMO_NETWORK_CREATORS} creators; this run posted",
         "Demo compliance: this run approved",
         "Demo GDPR: this run added",
+        "Demo violations: this run opened",
         "Demo platform traffic:",
         "Demo payouts:",
         "Demo data loaded in",
@@ -262,7 +263,7 @@ def test_a_long_history_reports_every_thirty_days(settings):
 def _demo_state() -> dict[str, object]:
     from django.db.models import Sum
 
-    from apps.compliance.models import AgeVerification, KycVerification
+    from apps.compliance.models import AgeVerification, KycVerification, Violation
     from apps.creators.models import Creator, PayoutHold, PlatformAccount
     from apps.integrations.models import WebhookEvent
     from apps.ledger.models import AccountBalance, JournalEntry, PendingRelease, Posting
@@ -286,6 +287,7 @@ def _demo_state() -> dict[str, object]:
         PlatformAPIKey,
         KycVerification,
         AgeVerification,
+        Violation,
         AuditEvent,
     ]
     state: dict[str, object] = {model.__name__: model.objects.count() for model in models}
@@ -323,3 +325,21 @@ def test_the_printed_url_and_curl_example_are_site_url(settings):
     curl = next(line for line in output.splitlines() if line.lstrip().startswith("curl "))
     assert curl.endswith(" http://localhost:8100/api/v1/creators/")
     assert "8000" not in output
+
+
+def test_the_demo_has_open_violations_of_every_severity(seeded):
+    from apps.compliance.models import Violation
+    from apps.creators.models import PayoutHold
+
+    open_ones = Violation.objects.filter(status__in=["open", "investigating"])
+    assert set(open_ones.values_list("severity", flat=True)) == {
+        "low",
+        "medium",
+        "high",
+        "critical",
+    }
+    critical = open_ones.get(severity="critical")
+    assert PayoutHold.objects.get(pk=critical.payout_hold_id).released_at is None
+    assert open_ones.filter(status="investigating").count() == 1
+    assert "Demo violations: this run opened 7" in seeded
+    assert "Demo violations: this run opened 0" in _seed()

@@ -51,7 +51,7 @@ def _tip(**data):
 def test_every_event_type_has_an_example_and_a_scope():
     assert set(EVENT_EXAMPLES) == set(EVENT_TYPES)
     assert set(EVENT_TYPES) == PLATFORM_EVENTS | CENTRAL_EVENTS
-    assert len(PLATFORM_EVENTS) == 9 and len(CENTRAL_EVENTS) == 6
+    assert len(PLATFORM_EVENTS) == 10 and len(CENTRAL_EVENTS) == 6
 
 
 @pytest.mark.parametrize("event_type", sorted(EVENT_EXAMPLES))

@@ -1,4 +1,5 @@
-"""Compliance records, one module per obligation (kyc: KYC and age verifications)."""
+"""Compliance records, one module per obligation (kyc: KYC and age verifications;
+violations: violations, their notes, suspension proposals and the scan's notices)."""
 
 from apps.compliance.models.documents import (  # noqa: F401
     DocumentFile,
@@ -20,4 +21,10 @@ from apps.compliance.models.kyc import (  # noqa: F401
     AgeVerification,
     KycProvider,
     KycVerification,
+)
+from apps.compliance.models.violations import (  # noqa: F401
+    ComplianceNotice,
+    SuspensionProposal,
+    Violation,
+    ViolationNote,
 )

@@ -1,4 +1,5 @@
-"""Compliance reads, one module per obligation (kyc: KYC and age verifications)."""
+"""Compliance reads, one module per obligation (kyc: KYC and age verifications; violations:
+the violations queue, a creator's violations, what payout eligibility asks)."""
 
 from apps.compliance.selectors.documents import (  # noqa: F401
     creator_identity_documents,
@@ -29,4 +30,22 @@ from apps.compliance.selectors.kyc import (  # noqa: F401
     creator_compliance_status,
     creator_kyc_verifications,
     kyc_review_queue,
+)
+from apps.compliance.selectors.violations import (  # noqa: F401
+    RESPONSE_DAYS,
+    SEVERITY_ORDER,
+    CriticalViolation,
+    creator_has_open_critical_violation,
+    creator_suspension_proposal,
+    creator_violations,
+    creators_with_open_critical_violations,
+    open_critical_violations,
+    open_suspension_proposals,
+    open_violation_counts,
+    violation_detail,
+    violation_due_at,
+    violation_is_overdue,
+    violation_notes,
+    violation_queue,
+    violations_for,
 )

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.compliance.models import AgeVerification, KycVerification
 from apps.compliance.rules import KYC_LEVELS, kyc_limit_usd_minor
+from apps.compliance.selectors.violations import creators_with_open_critical_violations
 from apps.core.currencies import money_text
 from apps.creators.models import Creator, PayoutHold
 
@@ -43,7 +44,7 @@ class ComplianceStatus:
 def creator_compliance_status(creator: Creator, *, today: date | None = None) -> ComplianceStatus:
     """What the creator's compliance allows today, and why not: a valid age verification (a
     payout needs one), the KYC level and its payout limit per rolling 30 days, an active
-    account and no open payout hold. Two queries at most (the hold check)."""
+    account, no open payout hold and no open critical violation. Three queries at most."""
     today = today or timezone.localdate()
     level = creator.kyc_level
     limit = kyc_limit_usd_minor(level)
@@ -96,6 +97,15 @@ def creator_compliance_status(creator: Creator, *, today: date | None = None) ->
     if hold is not None:
         status.reasons.append(
             {"code": "payout_hold", "detail": f"Payouts are on hold: {hold.reason}"}
+        )
+    critical = creators_with_open_critical_violations([creator.pk]).get(creator.pk)
+    if critical is not None:
+        status.reasons.append(
+            {
+                "code": "open_critical_violation",
+                "detail": f"An open critical violation (#{critical.pk}) stops payouts: "
+                f"{critical.summary}",
+            }
         )
     return status
 

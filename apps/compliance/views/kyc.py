@@ -30,6 +30,7 @@ from apps.compliance.services import (
     kyc_verification_request,
 )
 from apps.compliance.views.documents import creator_documents_context
+from apps.compliance.views.violations import creator_violations_context
 from apps.core.exceptions import ApplicationError
 from apps.core.types import HtmxHttpRequest
 
@@ -65,6 +66,7 @@ def _creator_page(request, creator, *, request_form=None, status: int = 200):
             "age_verifications": creator_age_verifications(creator),
             "request_form": request_form or KycRequestForm(providers=_providers()),
             **creator_documents_context(creator),
+            **creator_violations_context(creator),
         },
         status=status,
     )

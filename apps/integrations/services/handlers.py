@@ -25,6 +25,7 @@ from django.db.models import Q
 
 from apps.audit.models import SecurityEvent
 from apps.audit.services import security_event_record
+from apps.compliance.services import violation_open
 from apps.core.currencies import currency_exponent
 from apps.core.exceptions import ApplicationError
 from apps.core.money import format_minor
@@ -427,6 +428,40 @@ def handle_fraud_detected(event: WebhookEvent, cleaned: dict) -> Outcome:
     )
 
 
+def handle_content_flagged(event: WebhookEvent, cleaned: dict) -> Outcome:
+    """A compliance violation for staff, opened once per event (a replay finds it again); a
+    critical one holds the creator's payouts (compliance places the hold)."""
+    data = cleaned["data"]
+    platform = _platform_of(event)
+    creator = _creator_or_wait(platform, data["creator_id"])
+    summary = data["reason"] or (
+        f"{platform.name} flagged content {data['content_id']} "
+        f"({data['violation_type'].replace('_', ' ')}, confidence {data['confidence']})"
+    )
+    opened = violation_open(
+        kind=data["violation_type"],
+        severity=data["severity"],
+        summary=summary[:300],
+        source="platform_event",
+        creator=creator,
+        platform=platform,
+        content_reference=data["content_id"],
+        source_reference=f"integrations.webhookevent:{event.pk} ({event.event_id})",
+        dedupe_key=ledger_key(event.source, event.event_id),  # one violation per event
+        confidence=data["confidence"],
+        actor=None,
+    )
+    violation = opened.violation
+    return _processed(
+        {
+            "violation_id": violation.pk,
+            "violation_created": opened.created,
+            "creator_id": creator.pk,
+            "payout_hold_id": violation.payout_hold_id,
+        }
+    )
+
+
 # --- central events ----------------------------------------------------------------------
 
 
@@ -549,6 +584,7 @@ HANDLERS: dict[str, Handler] = {
     "subscription_cancelled": handle_subscription_cancelled,
     "creator_earnings_updated": handle_creator_earnings_updated,
     "fraud_detected": handle_fraud_detected,
+    "content_flagged": handle_content_flagged,
     "user_created": handle_user_sync,
     "user_updated": handle_user_sync,
     "user_suspended": handle_user_suspended,

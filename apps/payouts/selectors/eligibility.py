@@ -1,7 +1,8 @@
 """Whether a creator can be paid now, how much, and why not — computed once, the same for
 staff screens, the creator's own page and the batch builder.
 
-Rules (docs/payouts.md): an active creator; an unexpired age verification; a verified
+Rules (docs/payouts.md): an active creator; an unexpired age verification; no open critical
+compliance violation (apps.compliance); a verified
 default payout method on an active processor that pays in its currency; no open payout hold;
 available balance (in the method's currency) at least the schedule's minimum and the
 processor's minimum; the schedule is due (weekly weekday, monthly day, threshold reached;
@@ -29,6 +30,11 @@ from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from apps.compliance.rules import KYC_LIMIT_WINDOW, KYC_LIMITS_USD_MINOR, kyc_limit_usd_minor
+from apps.compliance.selectors import (
+    CriticalViolation,
+    creator_has_open_critical_violation,
+    creators_with_open_critical_violations,
+)
 from apps.core.currencies import money_text
 from apps.core.exceptions import ApplicationError
 from apps.creators.models import Creator, PayoutHold
@@ -56,6 +62,10 @@ MESSAGES = {
     "processor_inactive": "Payouts through {processor} are switched off.",
     "currency_not_supported": "{processor} does not pay out in {currency}.",
     "payout_hold": "Payouts are on hold: {reason}",
+    "open_critical_violation": (
+        "An open critical compliance violation (#{violation}) stops payouts until compliance "
+        "closes it: {summary}"
+    ),
     "nothing_available": "Nothing is available to pay in {currency}.",
     "below_schedule_minimum": "Available {available} is below the schedule's minimum {minimum}.",
     "below_processor_minimum": "Available {available} is below {processor}'s minimum {minimum}.",
@@ -153,6 +163,7 @@ class _Facts:
     processor_currency: ProcessorCurrency | None
     open_hold: PayoutHold | None
     open_batch_id: int | None
+    critical_violation: CriticalViolation | None
     lines: list[Line]
     used_by_currency: dict[str, int]  # payouts of the last 30 days counted for KYC
     paid_today: bool
@@ -175,6 +186,12 @@ def _evaluate(facts: _Facts, fx: FxTable, now: datetime, *, require_due: bool) -
         refuse("age_verification_expired", until=creator.age_verified_until.isoformat())
     if facts.open_hold is not None:
         refuse("payout_hold", reason=facts.open_hold.reason or facts.open_hold.get_source_display())
+    if facts.critical_violation is not None:
+        refuse(
+            "open_critical_violation",
+            violation=facts.critical_violation.pk,
+            summary=facts.critical_violation.summary,
+        )
     if facts.open_batch_id is not None:
         refuse("open_payout", batch=facts.open_batch_id)
 
@@ -412,6 +429,7 @@ def creator_payout_eligibility(
         processor_currency=pc,
         open_hold=PayoutHold.objects.filter(creator=creator, released_at__isnull=True).first(),
         open_batch_id=_open_batches([creator.pk]).get(creator.pk),
+        critical_violation=creators_with_open_critical_violations([creator.pk]).get(creator.pk),
         lines=_lines_for([creator.pk], {creator.pk: currency}).get(creator.pk, []),
         used_by_currency=_kyc_used([creator.pk], now).get(creator.pk, {}),
         paid_today=creator.pk in _paid_today([creator.pk], now),
@@ -424,7 +442,8 @@ def creator_payout_eligibility(
 
 def _candidates(processor=None, currency=None, now: datetime | None = None):
     """Creators who pass the row-level rules in SQL (active, age verified, verified default
-    method on an active processor, no open hold, no open payout)."""
+    method on an active processor, no open hold, no open critical compliance violation, no
+    open payout)."""
     today = timezone.localdate(now)
     methods = PayoutMethod.objects.filter(
         is_default=True, status=PayoutMethod.Status.VERIFIED, processor__active=True
@@ -443,6 +462,7 @@ def _candidates(processor=None, currency=None, now: datetime | None = None):
         Creator.objects.filter(status=Creator.Status.ACTIVE, age_verified_until__gte=today)
         .filter(Exists(methods.filter(creator=OuterRef("pk"))))
         .exclude(Exists(open_hold))
+        .exclude(creator_has_open_critical_violation())
         .exclude(Exists(open_payout))
         .order_by("pk")
     ), methods
@@ -502,6 +522,7 @@ def eligible_payouts_for_batch(
                 processor_currency=pcs.get((method.processor_id, method.currency_id)),
                 open_hold=None,
                 open_batch_id=None,
+                critical_violation=None,
                 lines=lines.get(creator.pk, []),
                 used_by_currency=used.get(creator.pk, {}),
                 paid_today=creator.pk in paid_today,

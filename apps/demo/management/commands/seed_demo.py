@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from apps.accounts.demo import demo_password, seed_demo_users
-from apps.compliance.demo import DemoCompliance, seed_demo_gdpr
+from apps.compliance.demo import DemoCompliance, seed_demo_gdpr, seed_demo_violations
 from apps.integrations.demo import seed_demo_webhooks
 from apps.ledger.demo import seed_demo_network
 from apps.payouts.demo import seed_demo_payouts
@@ -57,6 +57,11 @@ class Command(BaseCommand):
         progress(
             f"Demo GDPR: this run added {gdpr.requests} requests (two due in three days, one "
             f"overdue) and {gdpr.holds} legal hold (nothing on a rerun)."
+        )
+        violations = seed_demo_violations()
+        progress(
+            f"Demo violations: this run opened {violations} (every severity; the critical one "
+            "holds its creator's payouts; nothing on a rerun)."
         )
         traffic = seed_demo_webhooks()
         progress(
