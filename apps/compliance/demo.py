@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from apps.creators.models import Creator
 
-from .models import AgeVerification, KycVerification
+from .models import AgeVerification, KycVerification, Violation
 from .services import age_verification_record, kyc_verification_decide, kyc_verification_request
 
 SEED = 2257
@@ -83,11 +83,15 @@ class DemoCompliance:
                 )
                 self.summary.kyc_approved += 1
             elif creator.pk % 2 == 0:
-                kyc_verification_request(
+                pending = kyc_verification_request(
                     creator=creator,
                     level_requested=1,
                     provider="manual",
                     provider_reference=f"demo-upload-{creator.pk}",
+                )
+                # Asked a few hours to a few days ago, as a real queue is (demo data only).
+                KycVerification.objects.filter(pk=pending.pk).update(
+                    requested_at=timezone.now() - timedelta(hours=3 + creator.pk * 7 % 90)
                 )
                 self.summary.kyc_pending += 1
             demo_records_2257(creator, date_of_birth, self.summary)
@@ -280,6 +284,17 @@ DEMO_VIOLATIONS = [
 ]
 
 
+DEMO_VIOLATION_AGES = [
+    timedelta(days=16),
+    timedelta(days=9),
+    timedelta(days=6),
+    timedelta(days=2, hours=5),
+    timedelta(days=4),
+    timedelta(days=1, hours=2),
+    timedelta(hours=5),
+]
+
+
 def seed_demo_violations() -> int:
     """A few open violations of every severity on the first active demo creators (one
     critical, which holds that creator's payouts), one under investigation with a note.
@@ -315,6 +330,10 @@ def seed_demo_violations() -> int:
             )
             if result.created:
                 opened += 1
+                # Opened over the last two weeks, as a real queue is (demo data only).
+                Violation.objects.filter(pk=result.violation.pk).update(
+                    opened_at=timezone.now() - DEMO_VIOLATION_AGES[number]
+                )
                 if number == 4:
                     violation_transition(
                         violation=result.violation,

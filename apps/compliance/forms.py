@@ -33,7 +33,7 @@ class KycDecisionForm(forms.Form):
 
 class KycRequestForm(forms.Form):
     level_requested = forms.TypedChoiceField(
-        choices=LEVEL_CHOICES, coerce=int, label="Level requested"
+        choices=LEVEL_CHOICES, coerce=int, label="Level requested", initial=1
     )
     provider = forms.ChoiceField(choices=[])
     provider_reference = forms.CharField(max_length=200, required=False, label="Reference")
