@@ -44,11 +44,13 @@ from apps.compliance.models import (
     Record2257Version,
 )
 from apps.compliance.rules import adult_on
+from apps.compliance.services.inputs import date_clean as _date
+from apps.compliance.services.inputs import is_person as _is_person
+from apps.compliance.services.inputs import reason_clean as _reason
 from apps.core.exceptions import ApplicationError
 from apps.creators.models import Creator
 
 STORAGE_ALIAS = "compliance"
-REASON_MAX_LENGTH = 2000
 NUMBER_MAX_LENGTH = 64
 NAME_MAX_LENGTH = 200
 REFERENCE_MAX_LENGTH = 500
@@ -60,29 +62,8 @@ def document_storage():
     return storages[STORAGE_ALIAS]
 
 
-def _is_person(actor) -> bool:
-    return getattr(actor, "is_authenticated", False) and getattr(actor, "pk", None) is not None
-
-
 def _person(actor):
     return actor if _is_person(actor) else None
-
-
-def _reason(value, *, required: bool = True) -> str:
-    reason = (value or "").strip()
-    if required and not reason:
-        raise ApplicationError("reason_required", "Say why: the reason is kept with the decision.")
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ApplicationError(
-            "reason_too_long", f"The reason is at most {REASON_MAX_LENGTH} characters."
-        )
-    return reason
-
-
-def _date(value, *, name: str) -> date:
-    if not isinstance(value, date) or hasattr(value, "hour"):
-        raise ApplicationError("invalid_date", f"The {name} must be a date.")
-    return value
 
 
 # --- files ------------------------------------------------------------------------------------

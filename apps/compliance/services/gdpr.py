@@ -26,6 +26,7 @@ from django.utils import timezone
 from apps.audit.services import audit_record
 from apps.compliance.models import DataSubjectRequest, ErasureLog, LegalHold, RequestPause
 from apps.compliance.models.gdpr import MAX_EXTENSION_MONTHS, add_months
+from apps.compliance.services.inputs import is_person as _is_person
 from apps.core.csv import csv_writer
 from apps.core.exceptions import ApplicationError
 from apps.core.personal_data import (
@@ -40,10 +41,6 @@ from apps.core.personal_data import (
 TEXT_MAX_LENGTH = 2000
 Status = DataSubjectRequest.Status
 Identity = DataSubjectRequest.IdentityCheck
-
-
-def _is_person(actor) -> bool:
-    return getattr(actor, "is_authenticated", False) and getattr(actor, "pk", None) is not None
 
 
 def _text(value, *, code: str = "reason_required", what: str = "reason") -> str:

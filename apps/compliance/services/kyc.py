@@ -15,39 +15,19 @@ from django.utils import timezone
 from apps.audit.services import audit_record
 from apps.compliance.models import AgeVerification, KycProvider, KycVerification
 from apps.compliance.rules import MAX_KYC_LEVEL, adult_on
+from apps.compliance.services.inputs import REASON_MAX_LENGTH
+from apps.compliance.services.inputs import date_clean as _date
+from apps.compliance.services.inputs import is_person as _is_person
+from apps.compliance.services.inputs import reason_clean as _reason
 from apps.core.exceptions import ApplicationError
 from apps.creators.models import Creator
 from apps.creators.services import creator_compliance_set
-
-REASON_MAX_LENGTH = 2000
-
-
-def _is_person(actor) -> bool:
-    return getattr(actor, "is_authenticated", False) and getattr(actor, "pk", None) is not None
 
 
 def _level(value, *, code: str, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_KYC_LEVEL:
         raise ApplicationError(code, f"The {what} is a KYC level from 0 to {MAX_KYC_LEVEL}.")
     return value
-
-
-def _date(value, *, name: str) -> date:
-    # A datetime is a date too in Python; refuse it so a time zone never shifts the day.
-    if not isinstance(value, date) or hasattr(value, "hour"):
-        raise ApplicationError("invalid_date", f"The {name} must be a date.")
-    return value
-
-
-def _reason(value) -> str:
-    reason = (value or "").strip()
-    if not reason:
-        raise ApplicationError("reason_required", "Say why: the reason is kept with the decision.")
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ApplicationError(
-            "reason_too_long", f"The reason is at most {REASON_MAX_LENGTH} characters."
-        )
-    return reason
 
 
 # --- the derived fields ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.compliance.models import SuspensionProposal, Violation, ViolationNote
+from apps.compliance.services.inputs import is_person as _is_person
 from apps.core.exceptions import ApplicationError
 from apps.creators.models import Creator, PayoutHold
 from apps.creators.services import creator_status_set, payout_hold_place, payout_hold_release
@@ -36,10 +37,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 CLOSED = (Violation.Status.RESOLVED, Violation.Status.DISMISSED)
 OPEN_STATUSES = (Violation.Status.OPEN, Violation.Status.INVESTIGATING)
-
-
-def _is_person(actor) -> bool:
-    return getattr(actor, "is_authenticated", False) and getattr(actor, "pk", None) is not None
 
 
 def _text(value, *, code: str, what: str, required: bool, max_length: int = TEXT_MAX_LENGTH):
