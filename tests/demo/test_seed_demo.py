@@ -220,6 +220,8 @@ def test_demo_platform_traffic_goes_through_the_webhook_endpoint(seeded):
     assert WebhookEvent.objects.count() == stored
     assert "Demo API key" not in again and PlatformAPIKey.objects.count() == 1
     assert "0 new" in again
+    assert "Demo GDPR: the demo requests and legal hold were already there." in again
+    assert "complete and 0 incomplete 2257 records" in again
 
 
 PROGRESS_LINE = re.compile(r"^\[\s*(\d+\.\d)s\] (.+)$", re.MULTILINE)

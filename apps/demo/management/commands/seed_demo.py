@@ -50,14 +50,19 @@ class Command(BaseCommand):
         done = compliance.summary
         progress(
             f"Demo compliance: this run approved {done.kyc_approved} KYC verifications, "
-            f"queued {done.kyc_pending} for review and recorded {done.age_verified} "
-            "age verifications (nothing on a rerun)."
+            f"queued {done.kyc_pending} for review, recorded {done.age_verified} age "
+            f"verifications and {done.identity_documents} identity documents, and kept "
+            f"{done.records_2257_complete} complete and {done.records_2257_incomplete} incomplete "
+            "2257 records (nothing on a rerun)."
         )
         gdpr = seed_demo_gdpr()
-        progress(
-            f"Demo GDPR: this run added {gdpr.requests} requests (two due in three days, one "
-            f"overdue) and {gdpr.holds} legal hold (nothing on a rerun)."
-        )
+        if gdpr.requests or gdpr.holds:
+            progress(
+                f"Demo GDPR: this run added {gdpr.requests} requests (two due in three days, "
+                f"one overdue) and {gdpr.holds} legal hold."
+            )
+        else:
+            progress("Demo GDPR: the demo requests and legal hold were already there.")
         violations = seed_demo_violations()
         progress(
             f"Demo violations: this run opened {violations} (every severity; the critical one "
