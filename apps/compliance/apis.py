@@ -52,9 +52,10 @@ class CreatorComplianceStatusApi(GenericAPIView):
         tags=TAGS,
         summary="A creator's compliance status",
         parameters=[CREATOR_ID],
-        description="Whether compliance lets the creator be paid, and why not: a valid age "
-        "verification, an active account, no open payout hold and no open critical violation are "
-        "needed; the KYC level "
+        description="Whether compliance lets the creator publish content (`canPublish`: an "
+        "active account, a valid age verification and a complete 2257 record) and be paid "
+        "(`canBePaid`: the same, and no open payout hold and no open critical violation), "
+        "and why not: each reason says what it `stops`. The KYC level "
         "caps what is paid in any rolling 30 days (level 0: 100.00 USD, 1: 1,000.00 USD, "
         "2: 10,000.00 USD, 3: no limit). Staff need `compliance.review_compliance` "
         "(compliance, super admin); a platform API key reads only creators who have an "
@@ -65,6 +66,7 @@ class CreatorComplianceStatusApi(GenericAPIView):
                 "An expired age verification",
                 value={
                     "creatorId": 42,
+                    "canPublish": False,
                     "canBePaid": False,
                     "kycLevel": 1,
                     "kycLimit": {"amount": "1000.00", "currency": "USD"},
@@ -73,6 +75,7 @@ class CreatorComplianceStatusApi(GenericAPIView):
                         {
                             "code": "age_verification_expired",
                             "detail": "The age verification expired on 2026-11-30.",
+                            "stops": ["publish", "payout"],
                         }
                     ],
                 },

@@ -14,10 +14,14 @@ from .models import DataSubjectRequest
 
 class ReasonSerializer(serializers.Serializer):
     code = serializers.CharField(
-        help_text="age_verification_missing, age_verification_expired, creator_not_active, "
-        "payout_hold, open_critical_violation"
+        help_text="age_verification_missing, age_verification_expired, record_2257_missing, "
+        "record_2257_incomplete, creator_not_active, payout_hold, open_critical_violation"
     )
     detail = serializers.CharField(help_text="The reason in words.")
+    stops = serializers.ListField(
+        child=serializers.ChoiceField(choices=["publish", "payout"]),
+        help_text="What it stops: publishing content, payouts, or both.",
+    )
 
 
 class KycLimitSerializer(serializers.Serializer):
@@ -31,12 +35,16 @@ class KycLimitSerializer(serializers.Serializer):
 
 class ComplianceStatusSerializer(serializers.Serializer):
     creatorId = serializers.IntegerField(source="creator.pk")
+    canPublish = serializers.BooleanField(
+        source="can_publish",
+        help_text="True when compliance lets the creator's content be published: an active "
+        "account, a valid age verification and a complete 2257 record.",
+    )
     canBePaid = serializers.BooleanField(
         source="can_be_paid",
-        help_text="True when nothing in compliance stops a payout (valid age verification, "
-        "active account, no open payout hold, no open critical violation). The KYC limit caps "
-        "the amount; it does not stop "
-        "a payout.",
+        help_text="True when nothing in compliance stops a payout: what publishing needs, and "
+        "no open payout hold and no open critical violation. The KYC limit caps the amount; it "
+        "does not stop a payout.",
     )
     kycLevel = serializers.IntegerField(source="kyc_level", help_text="0 to 3.")
     kycLimit = serializers.SerializerMethodField(
@@ -47,7 +55,11 @@ class ComplianceStatusSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The last day the age verification is valid (null: never verified).",
     )
-    reasons = ReasonSerializer(many=True, help_text="Why the creator cannot be paid (empty: can).")
+    reasons = ReasonSerializer(
+        many=True,
+        help_text="What stops the creator from publishing or being paid, each saying which "
+        "(empty: nothing).",
+    )
 
     @extend_schema_field(KycLimitSerializer(allow_null=True))
     def get_kycLimit(self, status) -> dict | None:

@@ -16,6 +16,8 @@ from apps.compliance.services import (
 from apps.creators.services import payout_hold_place
 from tests.api.keys import key_client, make_key
 
+from .records import amend, complete_2257_record
+
 pytestmark = pytest.mark.django_db
 
 
@@ -26,17 +28,26 @@ def _url(creator) -> str:
 def test_status_of_a_creator_never_verified(client_for, compliance_user, creator):
     response = client_for(compliance_user).get(_url(creator))
     assert response.status_code == 200
+    both = ["publish", "payout"]
     assert response.json() == {
         "creatorId": creator.pk,
+        "canPublish": False,
         "canBePaid": False,
         "kycLevel": 0,
         "kycLimit": {"amount": "100.00", "currency": "USD"},
         "ageVerifiedUntil": None,
-        "reasons": [{"code": "age_verification_missing", "detail": "No age verification on file."}],
+        "reasons": [
+            {
+                "code": "age_verification_missing",
+                "detail": "No age verification on file.",
+                "stops": both,
+            },
+            {"code": "record_2257_missing", "detail": "No 2257 record is on file.", "stops": both},
+        ],
     }
 
 
-def test_status_after_verifications(client_for, super_admin, compliance_user, creator):
+def test_status_after_verifications(client_for, super_admin, compliance_user, creator, today):
     age_verification_record(
         creator=creator,
         method="provider",
@@ -54,7 +65,11 @@ def test_status_after_verifications(client_for, super_admin, compliance_user, cr
         reviewer=compliance_user,
     )
     body = client_for(super_admin).get(_url(creator)).json()
-    assert body["canBePaid"] is True and body["reasons"] == []
+    assert (body["canPublish"], body["canBePaid"]) == (False, False)
+    assert [r["code"] for r in body["reasons"]] == ["record_2257_missing"]
+    complete_2257_record(creator, compliance_user, today)
+    body = client_for(super_admin).get(_url(creator)).json()
+    assert body["canPublish"] is True and body["canBePaid"] is True and body["reasons"] == []
     assert (body["kycLevel"], body["kycLimit"], body["ageVerifiedUntil"]) == (
         3,
         None,
@@ -62,10 +77,26 @@ def test_status_after_verifications(client_for, super_admin, compliance_user, cr
     )
     payout_hold_place(creator=creator, source="staff", reason="chargeback spree", actor=None)
     body = client_for(super_admin).get(_url(creator)).json()
-    assert body["canBePaid"] is False
+    assert (body["canPublish"], body["canBePaid"]) == (True, False)  # a hold stops payouts only
     assert body["reasons"] == [
-        {"code": "payout_hold", "detail": "Payouts are on hold: chargeback spree"}
+        {
+            "code": "payout_hold",
+            "detail": "Payouts are on hold: chargeback spree",
+            "stops": ["payout"],
+        }
     ]
+
+
+def test_an_incomplete_2257_record_stops_publishing_and_says_what_is_missing(
+    client_for, super_admin, compliance_user, creator, today
+):
+    record = complete_2257_record(creator, compliance_user, today)
+    amend(record, actor=compliance_user, reason="document withdrawn", id_document=None)
+    body = client_for(super_admin).get(_url(creator)).json()
+    assert (body["canPublish"], body["canBePaid"]) == (False, False)
+    reason = next(r for r in body["reasons"] if r["code"] == "record_2257_incomplete")
+    assert "no ID document examined" in reason["detail"]
+    assert reason["stops"] == ["publish", "payout"]
 
 
 def test_a_platform_key_reads_its_own_creators_only(creator, creator_factory):
@@ -96,4 +127,11 @@ def test_the_endpoint_is_in_the_schema(client_for, super_admin, today):
     operation = schema["paths"]["/api/v1/compliance/creators/{id}/status/"]["get"]
     assert {"200", "401", "403", "404", "429"} <= set(operation["responses"])
     properties = schema["components"]["schemas"]["ComplianceStatus"]["properties"]
-    assert {"canBePaid", "kycLevel", "kycLimit", "ageVerifiedUntil", "reasons"} <= set(properties)
+    assert {
+        "canPublish",
+        "canBePaid",
+        "kycLevel",
+        "kycLimit",
+        "ageVerifiedUntil",
+        "reasons",
+    } <= set(properties)

@@ -31,64 +31,19 @@ from apps.compliance.selectors import (
 )
 from apps.compliance.services import (
     identity_document_review,
-    identity_document_upload,
     performer_create,
-    record_2257_amend,
     records_2257_export,
 )
 from apps.core.exceptions import ApplicationError
 
+from .records import BORN, amend, complete_2257_record, document_of
+
 pytestmark = pytest.mark.django_db
-
-BORN = date(1995, 3, 4)
-
-
-def document_of(owner_kwargs, *, files=None):
-    return identity_document_upload(
-        document_type="passport",
-        issuing_country="US",
-        number="X1234567",
-        expires_on=date(2031, 1, 1),
-        files=files or [demo_png()],
-        actor=None,
-        **owner_kwargs,
-    )
-
-
-def amend(record, *, actor=None, **changes):
-    performer = record.performer
-    values = {
-        "reason": "ID examined",
-        "legal_name": performer.legal_name,
-        "date_of_birth": performer.date_of_birth,
-        "names": [],
-        "id_document": None,
-        "id_examined_on": None,
-        "content_references": [],
-    }
-    values.update(changes)
-    return record_2257_amend(record=record, actor=actor, **values)
 
 
 @pytest.fixture
 def complete_record(creator, compliance_user, today):
-    performer = performer_create(
-        creator=creator,
-        legal_name="Jane Example",
-        date_of_birth=BORN,
-        names=[("Janey X", "stage_name"), ("Jane Old", "maiden_name")],
-        actor=compliance_user,
-    )
-    document = document_of({"creator": creator})
-    amend(
-        performer.record_2257,
-        actor=compliance_user,
-        names=[("Janey X", "stage_name"), ("Jane Old", "maiden_name"), ("JX", "alias")],
-        id_document=document,
-        id_examined_on=today,
-        content_references=["boyfanz:post/1", "boyfanz:video/2"],
-    )
-    return Record2257.objects.get(pk=performer.record_2257.pk)
+    return complete_2257_record(creator, compliance_user, today)
 
 
 # --- performers ----------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from apps.audit.models import AuditEvent
 from apps.compliance.models import AgeVerification, KycVerification
 from apps.compliance.services import kyc_verification_request
 
+from .records import complete_2257_record
+
 pytestmark = pytest.mark.django_db
 
 
@@ -103,7 +105,8 @@ def test_creator_page_empty_states_say_what_it_means(client_for, compliance_user
     text = html.content.decode()
     assert "No KYC verification yet: the creator is at level 0." in text
     assert "No age verification on file" in text
-    assert "Cannot be paid" in text
+    assert "Cannot be paid" in text and "Cannot publish" in text
+    assert "(stops publishing and payouts)" in text
     assert "payouts up to 100.00 USD in any 30 days" in text
 
 
@@ -129,7 +132,11 @@ def test_creator_page_shows_the_history_and_the_limit(
     assert "ID document check" in text and "2027-06-15" in text
     assert "Age verification: valid until 2027-06-15." in text
     assert "payouts up to 1,000.00 USD in any 30 days" in text
-    assert "Can be paid" in text
+    assert "2257 record: none on file." in text and "Cannot publish" in text
+    complete_2257_record(creator, compliance_user, date(2026, 6, 15))
+    text = client.get(reverse("compliance:creator", args=[creator.pk])).content.decode()
+    assert "2257 record: complete." in text
+    assert "Can publish" in text and "Can be paid" in text
 
 
 def test_approve_from_the_decide_form(client_for, compliance_user, creator, pending):

@@ -9,13 +9,16 @@ from datetime import date
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from apps.compliance.models import AgeVerification, KycVerification
+from apps.compliance.models import AgeVerification, KycVerification, Record2257
 from apps.compliance.rules import KYC_LEVELS, kyc_limit_usd_minor
 from apps.compliance.selectors.violations import creators_with_open_critical_violations
 from apps.core.currencies import money_text
 from apps.creators.models import Creator, PayoutHold
 
 KYC_LIMIT_CURRENCY = "USD"
+PUBLISH = "publish"
+PAYOUT = "payout"
+BOTH = (PUBLISH, PAYOUT)
 
 
 @dataclass
@@ -27,12 +30,18 @@ class ComplianceStatus:
     kyc_limit_usd_minor: int | None  # None: unlimited
     age_verified_until: date | None
     age_state: str  # "valid", "missing", "expired"
-    reasons: list[dict] = field(default_factory=list)  # [{code, detail}]: why not payable
+    # [{code, detail, stops}]: what stops the creator, ``stops`` naming "publish" and/or "payout"
+    reasons: list[dict] = field(default_factory=list)
     obligations: list[str] = field(default_factory=list)  # each obligation in plain words
+    record_2257_missing: list[str] | None = None  # None: no record; []: complete
 
     @property
     def can_be_paid(self) -> bool:
-        return not self.reasons
+        return not any(PAYOUT in reason["stops"] for reason in self.reasons)
+
+    @property
+    def can_publish(self) -> bool:
+        return not any(PUBLISH in reason["stops"] for reason in self.reasons)
 
     @property
     def kyc_limit_text(self) -> str:
@@ -42,9 +51,11 @@ class ComplianceStatus:
 
 
 def creator_compliance_status(creator: Creator, *, today: date | None = None) -> ComplianceStatus:
-    """What the creator's compliance allows today, and why not: a valid age verification (a
-    payout needs one), the KYC level and its payout limit per rolling 30 days, an active
-    account, no open payout hold and no open critical violation. Three queries at most."""
+    """What the creator's compliance allows today, and why not. Publishing content needs an
+    active account, a valid age verification and a complete 2257 record; a payout needs the
+    same and no open payout hold and no open critical violation (the KYC level caps the amount
+    paid in any 30 days; it does not stop a payout). Each reason says what it stops. Four
+    queries at most."""
     today = today or timezone.localdate()
     level = creator.kyc_level
     limit = kyc_limit_usd_minor(level)
@@ -58,23 +69,40 @@ def creator_compliance_status(creator: Creator, *, today: date | None = None) ->
         age_verified_until=until,
         age_state="missing" if until is None else ("valid" if until >= today else "expired"),
     )
+
+    def stop(code: str, detail: str, stops=BOTH) -> None:
+        status.reasons.append({"code": code, "detail": detail, "stops": list(stops)})
+
     if status.age_state == "missing":
-        status.obligations.append("Age verification: missing. No payout until one is recorded.")
-        status.reasons.append(
-            {"code": "age_verification_missing", "detail": "No age verification on file."}
+        status.obligations.append(
+            "Age verification: missing. Nothing is published or paid until one is recorded."
         )
+        stop("age_verification_missing", "No age verification on file.")
     elif status.age_state == "expired":
         status.obligations.append(
-            f"Age verification: expired on {until:%Y-%m-%d}. No payout until it is renewed."
+            f"Age verification: expired on {until:%Y-%m-%d}. Nothing is published or paid "
+            "until it is renewed."
         )
-        status.reasons.append(
-            {
-                "code": "age_verification_expired",
-                "detail": f"The age verification expired on {until:%Y-%m-%d}.",
-            }
-        )
+        stop("age_verification_expired", f"The age verification expired on {until:%Y-%m-%d}.")
     else:
         status.obligations.append(f"Age verification: valid until {until:%Y-%m-%d}.")
+    record = (
+        Record2257.objects.filter(performer__creator=creator)
+        .order_by("pk")
+        .values_list("is_complete", "missing")
+        .first()
+    )
+    if record is None:
+        status.obligations.append("2257 record: none on file.")
+        stop("record_2257_missing", "No 2257 record is on file.")
+    elif not record[0]:
+        missing = list(record[1] or []) or ["it is incomplete"]
+        status.record_2257_missing = missing
+        status.obligations.append(f"2257 record: incomplete ({'; '.join(missing)}).")
+        stop("record_2257_incomplete", f"The 2257 record is incomplete: {'; '.join(missing)}.")
+    else:
+        status.record_2257_missing = []
+        status.obligations.append("2257 record: complete.")
     if limit is None:
         status.obligations.append(f"KYC level {level} ({status.kyc_level_name}): no payout limit.")
     else:
@@ -83,11 +111,9 @@ def creator_compliance_status(creator: Creator, *, today: date | None = None) ->
             f"{status.kyc_limit_text} in any 30 days."
         )
     if creator.status != Creator.Status.ACTIVE:
-        status.reasons.append(
-            {
-                "code": "creator_not_active",
-                "detail": f"The creator's account is {creator.get_status_display().lower()}.",
-            }
+        stop(
+            "creator_not_active",
+            f"The creator's account is {creator.get_status_display().lower()}.",
         )
     hold = (
         PayoutHold.objects.filter(creator=creator, released_at__isnull=True)
@@ -95,17 +121,13 @@ def creator_compliance_status(creator: Creator, *, today: date | None = None) ->
         .first()
     )
     if hold is not None:
-        status.reasons.append(
-            {"code": "payout_hold", "detail": f"Payouts are on hold: {hold.reason}"}
-        )
+        stop("payout_hold", f"Payouts are on hold: {hold.reason}", (PAYOUT,))
     critical = creators_with_open_critical_violations([creator.pk]).get(creator.pk)
     if critical is not None:
-        status.reasons.append(
-            {
-                "code": "open_critical_violation",
-                "detail": f"An open critical violation (#{critical.pk}) stops payouts: "
-                f"{critical.summary}",
-            }
+        stop(
+            "open_critical_violation",
+            f"An open critical violation (#{critical.pk}) stops payouts: {critical.summary}",
+            (PAYOUT,),
         )
     return status
 
