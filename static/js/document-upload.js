@@ -1,7 +1,7 @@
 /* The creator's identity document upload (Verification page): a <progress> bar while the file
  * travels. The form is a plain multipart POST that works without JavaScript; with htmx (served
  * from the django-htmx package, no CDN) it posts in the background, htmx reports the upload's
- * progress as `htmx:xhr:progress`, and the server answers a refused upload (400) with the form
+ * progress as `htmx:xhr:progress`, and the server answers a refused upload (422) with the form
  * and its errors, which is swapped in place of the form (htmx does not swap 4xx answers by
  * default), and a saved one with a redirect to the page (HX-Redirect). */
 (function () {
@@ -44,7 +44,7 @@
 
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     if (!isUploadForm(event.detail.requestConfig && event.detail.requestConfig.elt)) return;
-    if (event.detail.xhr.status === 400) {
+    if (event.detail.xhr.status === 422) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }
@@ -55,9 +55,10 @@
     if (!isUploadForm(form) || !form.isConnected) return;
     var p = parts(form);
     p.button.disabled = false;
-    if (!event.detail.successful && event.detail.xhr && event.detail.xhr.status !== 400) {
+    var code = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (code === 0 || (code >= 400 && code !== 422)) {
       p.bar.hidden = true;
-      p.status.textContent = "The upload failed (" + (event.detail.xhr.status || "no connection") +
+      p.status.textContent = "The upload failed (" + (code || "no connection") +
         "). Try again, or send the form without the progress bar by reloading the page.";
     }
   });

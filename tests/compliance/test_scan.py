@@ -466,3 +466,16 @@ def test_the_banner_mentions_an_id_document_in_one_query(
     accepted_document(creator, date(2030, 1, 1))
     html = client_for(creator.user).get("/earnings/").content.decode()
     assert 'data-testid="compliance-notice"' not in html
+
+
+def test_the_staff_creator_page_flags_expiring_and_expired_documents(
+    creator_factory, client_for, compliance_user, time_machine
+):
+    at(time_machine, date(2026, 1, 5))
+    creator = until(creator_factory, date(2027, 1, 1))
+    accepted_document(creator, date(2026, 6, 25))
+    accepted_document(creator, date(2026, 6, 10))
+    at(time_machine, date(2026, 6, 15))
+    html = client_for(compliance_user).get(f"/compliance/creators/{creator.pk}/").content.decode()
+    assert 'data-testid="document-expiring">Expires 2026-06-25<' in html
+    assert 'data-testid="document-expired">Expired 2026-06-10<' in html

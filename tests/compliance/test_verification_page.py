@@ -317,7 +317,7 @@ def test_bad_input_is_a_form_error_and_nothing_is_stored(
     # Through htmx the answer is the form alone, with its errors, for the page to swap in.
     response = client.post(URL, form_data(**overrides), HTTP_HX_REQUEST="true")
     html = response.content.decode()
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "<html" not in html and 'id="upload-card"' in html
     assert 'data-testid="field-error"' in html
     assert IdentityDocument.objects.count() == 0
@@ -329,3 +329,13 @@ def test_the_page_loads_the_vendored_progress_script(client_for, creator):
     assert "<progress" in html and 'hx-encoding="multipart/form-data"' in html
     assert "cdn" not in html.lower()
     assert 'enctype="multipart/form-data"' in html  # works without JavaScript too
+
+
+def test_an_upload_waiting_for_review_changes_what_to_do(client_for, creator_factory, today):
+    creator = creator_factory(kyc_level=0, age_verified_until=today + timedelta(days=5))
+    client = client_for(creator.user)
+    assert "Renew it before 2026-06-20" in client.get(URL).content.decode()
+    client.post(URL, form_data())
+    html = client.get(URL).content.decode()
+    assert "Renew it before" not in html
+    assert "The identity document you uploaded on 2026-06-15 is waiting for review" in html

@@ -112,6 +112,7 @@ class DocumentRow:
 @dataclass
 class DocumentsObligation(Obligation):
     rows: list[DocumentRow] = field(default_factory=list)
+    waiting_since: date | None = None  # the oldest upload still waiting for review
 
 
 @dataclass
@@ -258,9 +259,14 @@ def _kyc(creator: Creator, status: ComplianceStatus, today: date) -> KycObligati
     else:
         state, badge = "ok", f"Level {level}"
         if next_level is not None:
+            target = (
+                "To have no payout limit"
+                if kyc_limit_usd_minor(next_level) is None
+                else f"To raise your limit to {limit_text(next_level)}"
+            )
             how_to_raise = (
-                f"To raise your limit to {limit_text(next_level)} (level {next_level}, "
-                f"{KYC_LEVELS[next_level]}), keep a valid identity document on file below and "
+                f"{target} (level {next_level}, {KYC_LEVELS[next_level]}), keep a valid "
+                "identity document on file below and "
                 "ask support for a higher level: a compliance officer checks who you are and "
                 "decides. The request then shows here while it waits."
             )
@@ -355,7 +361,12 @@ def _documents(creator: Creator, today: date, warn_until: date) -> DocumentsObli
     valid = [item for item in accepted if item.expires_on is None or item.expires_on >= today]
     lasting = [item for item in valid if item.expires_on is None or item.expires_on > warn_until]
     pending = [item for item in live if item.status == IdentityDocument.Status.PENDING]
-    common = {"title": "Identity document", "why": DOCUMENT_WHY, "rows": rows}
+    common = {
+        "title": "Identity document",
+        "why": DOCUMENT_WHY,
+        "rows": rows,
+        "waiting_since": timezone.localtime(pending[-1].uploaded_at).date() if pending else None,
+    }
     if lasting:
         document = lasting[0]
         until = (
@@ -483,11 +494,18 @@ def creator_verification(creator: Creator, *, today: date | None = None) -> Crea
     warn_until = today + timedelta(days=settings.COMPLIANCE_EXPIRY_WARNING_DAYS)
     status = creator_compliance_status(creator, today=today)
     documents = _documents(creator, today, warn_until)
+    age = _age(creator, today, warn_until)
+    if age.todo and documents.waiting_since is not None:
+        age.todo = (
+            f"The identity document you uploaded on {documents.waiting_since:%Y-%m-%d} is "
+            "waiting for review: once it is accepted, our compliance team renews your age "
+            "verification from it. Nothing else is needed from you for now."
+        )
     return CreatorVerification(
         creator=creator,
         today=today,
         status=status,
-        age=_age(creator, today, warn_until),
+        age=age,
         kyc=_kyc(creator, status, today),
         documents=documents,
         record_2257=_record_2257(creator, documents),

@@ -99,7 +99,8 @@ def my_verification_view(request: HtmxHttpRequest):
                 return redirect(url)
         status = 400
     if request.htmx and request.method == "POST":
-        return render(request, TEMPLATE + "#upload", {"form": form}, status=status)
+        # 422, not 400: django-htmx's debug script replaces the whole page on a 400 answer.
+        return render(request, TEMPLATE + "#upload", {"form": form}, status=422)
     return render(
         request,
         TEMPLATE,
