@@ -205,7 +205,7 @@ def test_payouts_stopped_and_why(client_for, creator_factory, today):
     assert "Your payouts are stopped" in html
     assert "Your age verification expired on 2026-06-01." in html
     assert "Your account is suspended." in html
-    assert "Payouts are on hold: Chargeback under review" in html
+    assert "Your payouts are on hold: Chargeback under review" in html
     assert "none: expired 14 days ago" in html
 
 
@@ -339,3 +339,21 @@ def test_an_upload_waiting_for_review_changes_what_to_do(client_for, creator_fac
     html = client.get(URL).content.decode()
     assert "Renew it before" not in html
     assert "The identity document you uploaded on 2026-06-15 is waiting for review" in html
+
+
+def test_a_critical_violation_and_its_hold_in_words(client_for, creator, compliance_user, today):
+    from apps.compliance.services import violation_open
+
+    violation_open(
+        kind="age_2257",
+        severity="critical",
+        summary="Co-performer without an age record",
+        source="staff",
+        creator=creator,
+        actor=compliance_user,
+    )
+    html = client_for(creator.user).get(URL).content.decode()
+    assert "Your payouts are stopped" in html
+    assert "A critical compliance issue is open; payouts stay stopped until our compliance " in html
+    assert "Co-performer without an age record" in html
+    assert "Your payouts are on hold: " in html

@@ -433,11 +433,6 @@ RECORD_WHY = (
     "identity document of everyone who appears in adult content. Payouts may be stopped "
     "while your content earns and your record is incomplete."
 )
-DOCUMENT_GAPS = (
-    "no ID document examined",
-    "the ID document examined was rejected",
-    "the ID document examined was destroyed",
-)
 
 
 def _record_2257(creator: Creator, documents: DocumentsObligation) -> Record2257Obligation:
@@ -463,7 +458,6 @@ def _record_2257(creator: Creator, documents: DocumentsObligation) -> Record2257
             why=RECORD_WHY,
         )
     missing = list(record.missing or [])
-    needs_document = needs_document or any(item in DOCUMENT_GAPS for item in missing)
     return Record2257Obligation(
         title=title,
         state="incomplete",
@@ -485,6 +479,13 @@ def _reason_text(reason: dict, creator: Creator) -> str:
         return f"Your age verification expired on {creator.age_verified_until:%Y-%m-%d}."
     if code == "creator_not_active":
         return f"Your account is {creator.get_status_display().lower()}."
+    if code == "payout_hold":
+        return "Your payouts are on hold: " + reason["detail"].removeprefix("Payouts are on hold: ")
+    if code == "open_critical_violation":
+        return (
+            "A critical compliance issue is open; payouts stay stopped until our compliance "
+            "team closes it. " + reason["detail"].partition(": ")[2]
+        ).strip()
     return reason["detail"]
 
 
