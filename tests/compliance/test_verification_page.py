@@ -223,7 +223,7 @@ def test_documents_in_words_with_a_rejection_and_a_pending_kyc(
     assert "Rejected" in html
     assert "Why it was not accepted: The photo page is cut off." in html
     assert "Expires on 2030-01-31" in html
-    assert "You asked for level 2 (enhanced) on 2026-06-15" in html
+    assert "A request for level 2 (enhanced), opened on 2026-06-15, is waiting" in html
     assert "Your 2257 record is incomplete: " in html
     assert "no ID document examined" in html
     assert "Upload a valid identity document below" in html

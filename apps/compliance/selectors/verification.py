@@ -283,10 +283,10 @@ def _kyc(creator: Creator, status: ComplianceStatus, today: date) -> KycObligati
         valid_until=valid_until,
         pending=pending,
         pending_text=(
-            f"You asked for level {pending.level_requested} "
-            f"({KYC_LEVELS.get(pending.level_requested, 'unknown')}) on "
-            f"{timezone.localtime(pending.requested_at):%Y-%m-%d}: a compliance officer is "
-            "reviewing it."
+            f"A request for level {pending.level_requested} "
+            f"({KYC_LEVELS.get(pending.level_requested, 'unknown')}), opened on "
+            f"{timezone.localtime(pending.requested_at):%Y-%m-%d}, is waiting for a compliance "
+            "officer's decision."
             if pending is not None
             else ""
         ),
