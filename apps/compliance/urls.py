@@ -43,4 +43,5 @@ urlpatterns = [
     ),
     path("violations/<int:pk>/notes/", views.violation_note_view, name="violation_note"),
     path("suspensions/<int:pk>/decide/", views.suspension_decide_view, name="suspension_decide"),
+    path("me/verification/", views.my_verification_view, name="my_verification"),
 ]

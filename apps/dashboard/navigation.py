@@ -82,4 +82,5 @@ CREATOR_NAV = [
     NavItem("My payouts", "payouts:me", "bank"),
     NavItem("My account", "dashboard:creator_home", "person-badge"),
     NavItem("Platform links", "integrations:my_link_requests", "link-45deg"),
+    NavItem("Verification", "compliance:my_verification", "patch-check"),
 ]

@@ -318,3 +318,164 @@ def test_the_scan_is_a_daily_beat_task():
     (spec,) = [s for s in PERIODIC_TASKS if s.task == SCAN_TASK]
     assert spec.crontab == {"minute": "30", "hour": "0"}
     assert spec.name in {declared.name for declared in declared_periodic_tasks()}
+
+
+# --- (a') identity document expiry warnings --------------------------------------------------
+
+
+def accepted_document(creator, expires: date, *, reviewer=None, accept: bool = True):
+    """An identity document of ``creator`` expiring on ``expires``, accepted (or rejected), as
+    uploaded and reviewed today (call before moving the clock to the scan's day)."""
+    from apps.compliance.demo import demo_png
+    from apps.compliance.services import identity_document_review, identity_document_upload
+
+    document = identity_document_upload(
+        creator=creator,
+        document_type="passport",
+        issuing_country="GB",
+        number="GB-1",
+        expires_on=expires,
+        files=[demo_png()],
+        actor=None,
+    )
+    return identity_document_review(
+        document=document, accept=accept, reason="Checked.", actor=reviewer
+    )
+
+
+def test_an_id_document_is_warned_at_15_days_not_16_and_once(creator_factory, time_machine):
+    from apps.compliance.services import id_document_expiry_warnings_send
+
+    expires = date(2026, 7, 1)
+    at(time_machine, date(2026, 1, 5))
+    creator = until(creator_factory, date(2027, 1, 1))
+    document = accepted_document(creator, expires)
+    at(time_machine, expires - timedelta(days=16))
+    assert id_document_expiry_warnings_send() == 0
+    at(time_machine, expires - timedelta(days=15))
+    assert id_document_expiry_warnings_send() == 1
+    (message,) = mail.outbox
+    assert message.to == [creator.user.email]
+    assert "passport" in message.subject and "2026-07-01" in message.subject
+    assert "15 days left" in message.body and "/compliance/me/verification/" in message.body
+    notice = ComplianceNotice.objects.get()
+    assert (notice.creator, notice.kind, notice.key) == (
+        creator,
+        "id_document_expiring",
+        f"{document.pk}:2026-07-01",
+    )
+    # The scan run twice, and the next days, sends nothing new.
+    assert id_document_expiry_warnings_send() == 0
+    at(time_machine, expires - timedelta(days=3))
+    report = compliance_scan()
+    assert report.document_warnings_sent == 0
+    assert "identity document expiry warnings sent: 0" in "\n".join(report.lines())
+    assert len(mail.outbox) == 1
+
+
+def test_only_accepted_live_documents_of_uncovered_creators_are_warned(
+    creator_factory, time_machine
+):
+    from apps.compliance.services import identity_document_destroy
+
+    at(time_machine, date(2026, 1, 5))
+    told = until(creator_factory, date(2027, 1, 1))
+    accepted_document(told, date(2026, 6, 20))
+    covered = until(creator_factory, date(2027, 1, 1))  # a newer document lasts: nothing needed
+    accepted_document(covered, date(2026, 6, 20))
+    accepted_document(covered, date(2031, 1, 1))
+    rejected = until(creator_factory, date(2027, 1, 1))
+    accepted_document(rejected, date(2026, 6, 20), accept=False)
+    destroyed = until(creator_factory, date(2027, 1, 1))
+    identity_document_destroy(
+        accepted_document(destroyed, date(2026, 6, 20)), reason="Erasure", actor=None
+    )
+    closed = until(creator_factory, date(2027, 1, 1))
+    accepted_document(closed, date(2026, 6, 20))
+    Creator.objects.filter(pk=closed.pk).update(status=Creator.Status.CLOSED)
+    at(time_machine, date(2026, 6, 15))
+    report = compliance_scan()
+    assert report.document_warnings_sent == 1
+    assert report.warnings_sent == 0  # the age verifications are far away
+    assert [message.to for message in mail.outbox] == [[told.user.email]]
+    assert compliance_scan().document_warnings_sent == 0
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    ("today", "expires"),
+    [
+        (date(2028, 2, 14), date(2028, 2, 29)),  # to a leap day
+        (date(2026, 1, 31), date(2026, 2, 15)),  # from a month end
+        (date(2026, 12, 31), date(2027, 1, 15)),  # across the year
+    ],
+)
+def test_id_document_15_days_across_month_and_year_ends(
+    creator_factory, time_machine, today, expires
+):
+    from apps.compliance.services import id_document_expiry_warnings_send
+
+    at(time_machine, date(2025, 12, 1))
+    accepted_document(until(creator_factory, date(2029, 1, 1)), expires)
+    at(time_machine, today - timedelta(days=1))
+    assert id_document_expiry_warnings_send() == 0
+    at(time_machine, today)
+    assert id_document_expiry_warnings_send() == 1
+    assert id_document_expiry_warnings_send() == 0
+
+
+def test_a_replaced_document_is_warned_again_before_its_own_expiry(creator_factory, time_machine):
+    from apps.compliance.services import id_document_expiry_warnings_send
+
+    at(time_machine, date(2026, 1, 5))
+    creator = until(creator_factory, date(2029, 1, 1))
+    accepted_document(creator, date(2026, 6, 20))
+    at(time_machine, date(2026, 6, 10))
+    assert id_document_expiry_warnings_send() == 1
+    accepted_document(creator, date(2026, 12, 31))  # the new one
+    at(time_machine, date(2026, 12, 20))
+    assert id_document_expiry_warnings_send() == 1
+    assert ComplianceNotice.objects.filter(kind="id_document_expiring").count() == 2
+
+
+def test_the_banner_mentions_an_id_document_in_one_query(
+    creator_factory, client_for, time_machine, rf
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.compliance.context_processors import creator_compliance_notices
+
+    at(time_machine, date(2026, 1, 5))
+    creator = until(creator_factory, date(2027, 1, 1))
+    accepted_document(creator, date(2026, 6, 25))
+    at(time_machine, date(2026, 6, 15))
+    html = client_for(creator.user).get("/earnings/").content.decode()
+    assert "Your identity document on file expires on 2026-06-25 (10 days left)" in html
+    assert "/compliance/me/verification/" in html
+    request = rf.get("/earnings/")
+    request.user = creator.user
+    with CaptureQueriesContext(connection) as queries:
+        notices = creator_compliance_notices(request)["compliance_notices"]
+    assert len(queries) == 1
+    assert [notice["level"] for notice in notices] == ["warning"]
+    at(time_machine, date(2026, 6, 26))
+    html = client_for(creator.user).get("/earnings/").content.decode()
+    assert "Your identity document on file expired on 2026-06-25: upload a valid one." in html
+    # A new accepted document that lasts: no banner.
+    accepted_document(creator, date(2030, 1, 1))
+    html = client_for(creator.user).get("/earnings/").content.decode()
+    assert 'data-testid="compliance-notice"' not in html
+
+
+def test_the_staff_creator_page_flags_expiring_and_expired_documents(
+    creator_factory, client_for, compliance_user, time_machine
+):
+    at(time_machine, date(2026, 1, 5))
+    creator = until(creator_factory, date(2027, 1, 1))
+    accepted_document(creator, date(2026, 6, 25))
+    accepted_document(creator, date(2026, 6, 10))
+    at(time_machine, date(2026, 6, 15))
+    html = client_for(compliance_user).get(f"/compliance/creators/{creator.pk}/").content.decode()
+    assert 'data-testid="document-expiring">Expires 2026-06-25<' in html
+    assert 'data-testid="document-expired">Expired 2026-06-10<' in html

@@ -73,7 +73,13 @@ def test_navigation_follows_role(users_by_role, client_for):
         response = client_for(users_by_role[role]).get(reverse("dashboard:overview"))
         assert _nav_labels(response) == labels, role
     creator = client_for(users_by_role[Role.CREATOR]).get(reverse("dashboard:creator_home"))
-    assert _nav_labels(creator) == ["My earnings", "My payouts", "My account", "Platform links"]
+    assert _nav_labels(creator) == [
+        "My earnings",
+        "My payouts",
+        "My account",
+        "Platform links",
+        "Verification",
+    ]
     assert b"Django admin" not in creator.content
 
 

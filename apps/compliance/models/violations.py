@@ -225,11 +225,13 @@ class SuspensionProposal(models.Model):
 
 class ComplianceNotice(models.Model):
     """A notice the scan sent to a creator, once per ``(creator, kind, key)``: e.g. the age
-    verification running until 2026-07-01 expires soon (``key`` = that date). The row is
+    verification running until 2026-07-01 expires soon (``key`` = that date), or identity
+    document 12 expiring on 2026-07-01 (``key`` = ``12:2026-07-01``). The row is
     written before the email is sent, so a second scan sends nothing."""
 
     class Kind(models.TextChoices):
         AGE_EXPIRING = "age_expiring", "Age verification expiring"
+        ID_DOCUMENT_EXPIRING = "id_document_expiring", "Identity document expiring"
 
     creator = models.ForeignKey(
         "creators.Creator", on_delete=models.PROTECT, related_name="compliance_notices"

@@ -31,6 +31,10 @@ from apps.compliance.selectors.kyc import (  # noqa: F401
     creator_kyc_verifications,
     kyc_review_queue,
 )
+from apps.compliance.selectors.verification import (  # noqa: F401
+    CreatorVerification,
+    creator_verification,
+)
 from apps.compliance.selectors.violations import (  # noqa: F401
     RESPONSE_DAYS,
     SEVERITY_ORDER,

@@ -50,6 +50,7 @@ from apps.compliance.services.scan import (  # noqa: F401
     ScanReport,
     age_expiry_warnings_send,
     compliance_scan,
+    id_document_expiry_warnings_send,
     levels_derive_where_stale,
 )
 from apps.compliance.services.violations import (  # noqa: F401

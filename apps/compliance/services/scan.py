@@ -1,5 +1,6 @@
 """The daily compliance scan (``python manage.py compliance_scan``; beat task
-``compliance.scan``): warn creators whose age verification expires soon (once), expire what
+``compliance.scan``): warn creators whose age verification or accepted identity document
+expires soon (once per verification date, once per document and date), expire what
 has expired and derive the creators' levels again, and open violations for what the scan
 rules find (never twice). Every step is set-based: a fixed number of queries whatever the
 number of creators, plus one write per new notice or violation."""
@@ -18,7 +19,13 @@ from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from apps.compliance.models import ComplianceNotice, KycVerification, Record2257, Violation
+from apps.compliance.models import (
+    ComplianceNotice,
+    IdentityDocument,
+    KycVerification,
+    Record2257,
+    Violation,
+)
 from apps.compliance.scan import (
     AGE_EXPIRED_WITH_EARNINGS,
     EARNINGS_SOURCE,
@@ -46,6 +53,7 @@ SCAN_LOCK = 2257_0001  # the advisory lock that keeps two scans from warning twi
 class ScanReport:
     today: date
     warnings_sent: int = 0
+    document_warnings_sent: int = 0
     kyc_expired: int = 0
     levels_derived: int = 0
     opened: dict[str, int] = field(default_factory=dict)  # rule key → violations opened
@@ -59,6 +67,7 @@ class ScanReport:
         lines = [
             f"Compliance scan of {self.today:%Y-%m-%d}:",
             f"  age verification expiry warnings sent: {self.warnings_sent}",
+            f"  identity document expiry warnings sent: {self.document_warnings_sent}",
             f"  KYC verifications expired: {self.kyc_expired}",
             f"  creators whose level was derived again: {self.levels_derived}",
         ]
@@ -124,6 +133,98 @@ def age_expiry_warnings_send(*, today: date | None = None) -> int:
         }
         subject = render_to_string("compliance/email/age_expiring_subject.txt", context)
         body = render_to_string("compliance/email/age_expiring_body.txt", context)
+        messages.append(
+            EmailMessage(
+                subject=" ".join(subject.split()),
+                body=body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[email],
+            )
+        )
+    if messages:
+        get_connection().send_messages(messages)
+    return len(due)
+
+
+def id_document_notice_key(document_id: int, expires_on: date) -> str:
+    return f"{document_id}:{expires_on.isoformat()}"
+
+
+def id_document_expiry_warnings_send(*, today: date | None = None) -> int:
+    """Tell each creator whose accepted identity document runs out within
+    ``COMPLIANCE_EXPIRY_WARNING_DAYS`` days (today included) by email, once per document and
+    expiry date (``ComplianceNotice`` of kind ``id_document_expiring``, key
+    ``<document id>:<expiry date>``, written first). A creator who also has an accepted
+    document valid beyond the window (or without expiry) needs nothing and is not told.
+    Documents of performers who are not creators have nobody to tell. Returns how many were
+    sent; a fixed number of queries whatever the number of documents."""
+    today = today or timezone.localdate()
+    last_day = today + timedelta(days=settings.COMPLIANCE_EXPIRY_WARNING_DAYS)
+    kind = ComplianceNotice.Kind.ID_DOCUMENT_EXPIRING
+    usable = IdentityDocument.objects.filter(
+        status=IdentityDocument.Status.ACCEPTED, destroyed_at__isnull=True
+    )
+    still_covered = usable.filter(creator_id=OuterRef("creator_id")).filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gt=last_day)
+    )
+    run_at = timezone.now()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCAN_LOCK])
+        candidates = list(
+            usable.filter(creator__isnull=False, expires_on__gte=today, expires_on__lte=last_day)
+            .exclude(creator__status=Creator.Status.CLOSED)
+            .exclude(Exists(still_covered))
+            .order_by("creator_id", "expires_on", "pk")
+            .values_list(
+                "pk",
+                "creator_id",
+                "expires_on",
+                "document_type",
+                "creator__user__email",
+                "creator__display_name",
+            )
+        )
+        keys = [id_document_notice_key(row[0], row[2]) for row in candidates]
+        taken: set[tuple[int, str]] = set()
+        for start in range(0, len(keys), KEY_CHUNK):
+            taken.update(
+                ComplianceNotice.objects.filter(
+                    kind=kind, key__in=keys[start : start + KEY_CHUNK]
+                ).values_list("creator_id", "key")
+            )
+        due = [row for row, key in zip(candidates, keys, strict=True) if (row[1], key) not in taken]
+        if not due:
+            return 0
+        ComplianceNotice.objects.bulk_create(
+            [
+                ComplianceNotice(
+                    creator_id=creator_id,
+                    kind=kind,
+                    key=id_document_notice_key(pk, expires_on),
+                    sent_at=run_at,
+                    email=email or "",
+                )
+                for pk, creator_id, expires_on, _type, email, _name in due
+            ],
+            ignore_conflicts=True,
+            batch_size=KEY_CHUNK,
+        )
+    labels = dict(IdentityDocument.DocumentType.choices)
+    messages = []
+    for _pk, _creator_id, expires_on, document_type, email, name in due:
+        if not email:
+            continue
+        context = {
+            "name": name,
+            "document": labels.get(document_type, "identity document").lower(),
+            "expires_on": expires_on,
+            "days_left": (expires_on - today).days,
+            "site_url": settings.SITE_URL,
+        }
+        subject = render_to_string("compliance/email/id_document_expiring_subject.txt", context)
+        body = render_to_string("compliance/email/id_document_expiring_body.txt", context)
         messages.append(
             EmailMessage(
                 subject=" ".join(subject.split()),
@@ -287,6 +388,7 @@ def compliance_scan(*, today: date | None = None) -> ScanReport:
     today = today or timezone.localdate()
     report = ScanReport(today=today)
     report.warnings_sent = age_expiry_warnings_send(today=today)
+    report.document_warnings_sent = id_document_expiry_warnings_send(today=today)
     report.kyc_expired = kyc_expire_due(today=today)
     report.levels_derived = levels_derive_where_stale(today=today)
     registered = {rule.key for rule in scan_rules()}

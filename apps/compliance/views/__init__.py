@@ -29,6 +29,9 @@ from apps.compliance.views.kyc import (  # noqa: F401
     kyc_queue_view,
     kyc_request_view,
 )
+from apps.compliance.views.verification import (  # noqa: F401
+    my_verification_view,
+)
 from apps.compliance.views.violations import (  # noqa: F401
     suspension_decide_view,
     violation_detail_view,

@@ -6,6 +6,9 @@ is shown with the form and changes nothing."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
@@ -13,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.audit.services import audit_record
@@ -63,9 +67,12 @@ def _error_text(error: ApplicationError) -> str:
 
 def creator_documents_context(creator) -> dict:
     """What the creator's compliance page shows of documents and the 2257 record."""
+    today = timezone.localdate()
     return {
         "identity_documents": creator_identity_documents(creator),
         "record_2257": creator_record_2257(creator),
+        "documents_today": today,
+        "documents_warn_until": today + timedelta(days=settings.COMPLIANCE_EXPIRY_WARNING_DAYS),
     }
 
 
