@@ -7,7 +7,12 @@ from datetime import date
 
 from apps.compliance.demo import demo_png
 from apps.compliance.models import Record2257
-from apps.compliance.services import identity_document_upload, performer_create, record_2257_amend
+from apps.compliance.services import (
+    identity_document_review,
+    identity_document_upload,
+    performer_create,
+    record_2257_amend,
+)
 
 BORN = date(1995, 3, 4)
 
@@ -40,7 +45,8 @@ def amend(record, *, actor=None, **changes):
 
 
 def complete_2257_record(creator, actor, examined_on: date, *, legal_name="Jane Example"):
-    """The creator's complete 2257 record (every name, the ID examined, content cited)."""
+    """The creator's complete 2257 record (every name, an accepted ID examined, content
+    cited). ``actor`` reviews the document too (None: the system)."""
     performer = performer_create(
         creator=creator,
         legal_name=legal_name,
@@ -52,7 +58,12 @@ def complete_2257_record(creator, actor, examined_on: date, *, legal_name="Jane 
         performer.record_2257,
         actor=actor,
         names=[("Janey X", "stage_name"), ("Jane Old", "maiden_name"), ("JX", "alias")],
-        id_document=document_of({"creator": creator}),
+        id_document=identity_document_review(
+            document=document_of({"creator": creator}),
+            accept=True,
+            reason="passport checked",
+            actor=actor,
+        ),
         id_examined_on=examined_on,
         content_references=["boyfanz:post/1", "boyfanz:video/2"],
     )

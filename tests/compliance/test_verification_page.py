@@ -29,6 +29,8 @@ from apps.compliance.services import (
 from apps.creators.models import Creator, PayoutHold
 from tests.factories import make_user
 
+from .records import complete_2257_record
+
 pytestmark = pytest.mark.django_db
 
 URL = "/compliance/me/verification/"
@@ -182,6 +184,7 @@ def test_everything_fine(client_for, creator, compliance_user, super_admin, toda
 
 def test_an_expiring_age_verification_and_what_to_do(client_for, creator_factory, today):
     creator = creator_factory(kyc_level=0, age_verified_until=today + timedelta(days=10))
+    complete_2257_record(creator, None, today)
     html = client_for(creator.user).get(URL).content.decode()
     assert "Expires soon" in html
     assert "valid until 2026-06-25 (10 days left)" in html
@@ -207,6 +210,7 @@ def test_payouts_stopped_and_why(client_for, creator_factory, today):
     assert "Your account is suspended." in html
     assert "Your payouts are on hold: Chargeback under review" in html
     assert "none: expired 14 days ago" in html
+    assert "Your 2257 record has not been made yet (see below)." in html
 
 
 def test_documents_in_words_with_a_rejection_and_a_pending_kyc(

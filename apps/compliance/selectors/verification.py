@@ -477,6 +477,10 @@ def _reason_text(reason: dict, creator: Creator) -> str:
         return "You have no age verification on file."
     if code == "age_verification_expired":
         return f"Your age verification expired on {creator.age_verified_until:%Y-%m-%d}."
+    if code == "record_2257_missing":
+        return "Your 2257 record has not been made yet (see below)."
+    if code == "record_2257_incomplete":
+        return "Your 2257 record is incomplete (see below)."
     if code == "creator_not_active":
         return f"Your account is {creator.get_status_display().lower()}."
     if code == "payout_hold":
@@ -512,7 +516,11 @@ def creator_verification(creator: Creator, *, today: date | None = None) -> Crea
         record_2257=_record_2257(creator, documents),
         payouts=PayoutsState(
             stopped=not status.can_be_paid,
-            reasons=[_reason_text(reason, creator) for reason in status.reasons],
+            reasons=[
+                _reason_text(reason, creator)
+                for reason in status.reasons
+                if "payout" in reason["stops"]
+            ],
             limit_text=status.kyc_limit_text,
         ),
     )
