@@ -346,3 +346,14 @@ def test_the_same_number_of_queries_for_3_and_30_items(
         home = compliance_home()
     assert len(selector) == 17
     assert home.kyc.count == 30 and len(home.kyc.rows) == 5
+
+
+def test_no_earnings_source_no_score(at_noon, monkeypatch, client_for, compliance_user):
+    """Without the source that tells which creators earn, the page says so: no guess."""
+    from apps.compliance import scan
+
+    monkeypatch.setattr(scan, "_sources", {})
+    score = compliance_score(today=TODAY)
+    assert (score.available, score.total, score.percent) == (False, 0, None)
+    html = client_for(compliance_user).get(URL).content.decode()
+    assert "the earnings source of the compliance scan is not installed" in html
