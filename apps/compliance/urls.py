@@ -44,4 +44,6 @@ urlpatterns = [
     path("violations/<int:pk>/notes/", views.violation_note_view, name="violation_note"),
     path("suspensions/<int:pk>/decide/", views.suspension_decide_view, name="suspension_decide"),
     path("me/verification/", views.my_verification_view, name="my_verification"),
+    path("", views.compliance_home_view, name="home"),
+    path("documents/", views.document_queue_view, name="document_queue"),
 ]

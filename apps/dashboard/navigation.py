@@ -27,6 +27,7 @@ STAFF_NAV = [
         "link-45deg",
         "integrations.decide_platformlinkrequest",
     ),
+    NavItem("Compliance", "compliance:home", "clipboard2-pulse", "compliance.review_compliance"),
     NavItem("KYC reviews", "compliance:kyc_queue", "person-check", "compliance.review_compliance"),
     NavItem(
         "2257 records",

@@ -22,6 +22,13 @@ from apps.compliance.selectors.gdpr import (  # noqa: F401
     legal_holds,
     personal_data_registrations,
 )
+from apps.compliance.selectors.home import (  # noqa: F401
+    HOME_ROWS,
+    SCORE_MIN_KYC_LEVEL,
+    ComplianceHome,
+    compliance_home,
+    compliance_score,
+)
 from apps.compliance.selectors.kyc import (  # noqa: F401
     KYC_LIMIT_CURRENCY,
     ComplianceStatus,

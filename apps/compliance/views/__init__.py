@@ -20,6 +20,10 @@ from apps.compliance.views.gdpr import (  # noqa: F401
     legal_hold_release_view,
     legal_holds_view,
 )
+from apps.compliance.views.home import (  # noqa: F401
+    compliance_home_view,
+    document_queue_view,
+)
 from apps.compliance.views.kyc import (  # noqa: F401
     PAGE_SIZE,
     REVIEW,
