@@ -10,9 +10,16 @@ warning window and 4% have expired), and one tip in the last two days for every 
 (posted through ``entries_post_bulk``, the ledger door): the expired ones among them are what
 the rule ``age_expired_with_earnings`` finds.
 
+No creator has a 2257 record, so every earning creator is also an ``incomplete_2257``
+finding: the first day after the rule is switched on, the worst case for opening violations.
+
 Then ``compliance_scan()`` runs twice: the first run sends the warnings and opens the
-violations (one write each), the second finds everything done. Each prints its wall time and
-the queries it issued (an execute wrapper counts them).
+violations (set-based: one INSERT of violations and one of audit events per thousand), the
+second finds everything done. Each prints its wall time and the queries it issued (an execute
+wrapper counts them). Before them, the raw-PostgreSQL baseline does the same work by hand in
+one transaction that is rolled back: count the age verifications to warn about, and insert
+the same violations (same dedupe keys) with one audit event each, ``INSERT ... SELECT`` — no
+email, no notice rows, no level derivation, so it is the floor, not an equal.
 """
 
 from __future__ import annotations
@@ -104,6 +111,80 @@ def fixtures_create(creators: int) -> None:
         print(f"  {min(start + CHUNK, creators):,} creators", file=sys.stderr)
 
 
+RAW_SQL = """
+WITH earning AS (
+    SELECT DISTINCT creator_id FROM ledger_journalentry
+    WHERE kind = ANY(%(kinds)s) AND occurred_at >= %(since)s AND creator_id IS NOT NULL
+), findings AS (
+    SELECT c.id AS creator_id,
+           'rule:' || %(age_rule)s || ':creator:' || c.id || ':expired:'
+               || to_char(c.age_verified_until, 'YYYY-MM-DD') AS dedupe_key,
+           %(age_rule)s AS rule, 'Expired age verification while earnings arrive.' AS summary
+    FROM creators_creator c JOIN earning e ON e.creator_id = c.id
+    WHERE c.age_verified_until < %(today)s
+    UNION ALL
+    SELECT c.id, 'rule:' || %(record_rule)s || ':creator:' || c.id || ':2257:v0',
+           %(record_rule)s, 'No 2257 record for a creator whose content earns.'
+    FROM creators_creator c JOIN earning e ON e.creator_id = c.id
+    WHERE c.status = 'active' AND NOT EXISTS (
+        SELECT 1 FROM compliance_record2257 r JOIN compliance_performer p ON p.id = r.performer_id
+        WHERE p.creator_id = c.id AND r.is_complete)
+), opened AS (
+    INSERT INTO compliance_violation (kind, severity, creator_id, content_reference, summary,
+        source, source_reference, dedupe_key, status, opened_at, resolution, confirmed)
+    SELECT 'age_2257', 'high', f.creator_id, '', f.summary, 'rule', f.rule, f.dedupe_key,
+           'open', now(), '', false
+    FROM findings f
+    WHERE NOT EXISTS (SELECT 1 FROM compliance_violation v WHERE v.dedupe_key = f.dedupe_key)
+    RETURNING id, creator_id, severity
+), audited AS (
+    INSERT INTO audit_auditevent (occurred_at, actor_email, action, target_type, target_id,
+        target_repr, after, user_agent)
+    SELECT now(), '', 'compliance.violation_opened', 'creators.creator', o.creator_id::text,
+           '', jsonb_build_object('violation', o.id, 'severity', o.severity), ''
+    FROM opened o
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM audited),
+       (SELECT count(*) FROM creators_creator
+        WHERE status <> 'closed' AND age_verified_until BETWEEN %(today)s AND %(warn_until)s)
+"""
+
+
+def raw_baseline() -> tuple[float, int, int]:
+    """The same findings inserted by hand (rolled back): (seconds, opened, to warn)."""
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from apps.compliance.scan import AGE_EXPIRED_WITH_EARNINGS, INCOMPLETE_2257
+    from apps.ledger.models import EARNING_KINDS
+
+    today = timezone.localdate()
+    since = timezone.make_aware(
+        timezone.datetime.combine(
+            today - timedelta(days=settings.COMPLIANCE_EARNINGS_LOOKBACK_DAYS),
+            timezone.datetime.min.time(),
+        )
+    )
+    params = {
+        "kinds": [str(kind) for kind in EARNING_KINDS],
+        "since": since,
+        "today": today,
+        "warn_until": today + timedelta(days=settings.COMPLIANCE_EXPIRY_WARNING_DAYS),
+        "age_rule": AGE_EXPIRED_WITH_EARNINGS,
+        "record_rule": INCOMPLETE_2257,
+    }
+    started = time.perf_counter()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(RAW_SQL, params)
+            opened, warn = cursor.fetchone()
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return seconds, opened, warn
+
+
 def timed_scan() -> tuple[float, int, object]:
     from django.db import connection
 
@@ -141,6 +222,7 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     fixture_seconds = time.perf_counter() - started
+    raw = raw_baseline()
     first = timed_scan()
     second = timed_scan()
     print()
@@ -148,12 +230,18 @@ def main() -> None:
         f"compliance_scan: {args.creators:,} creators (fixtures in {fixture_seconds:.0f} s), "
         f"PostgreSQL, {os.cpu_count()} CPUs"
     )
-    print(f"{'run':<8}{'seconds':>9}{'queries':>9}{'warned':>8}{'opened':>8}")
-    for name, (seconds, queries, report) in (("first", first), ("second", second)):
+    print(f"{'run':<28}{'seconds':>9}{'queries':>9}{'warned':>8}{'opened':>8}")
+    seconds, opened, warn = raw
+    print(f"{'raw SQL, rolled back':<28}{seconds:>9.2f}{1:>9}{warn:>8}{opened:>8}")
+    for name, (seconds, queries, report) in (
+        ("compliance_scan, first", first),
+        ("compliance_scan, second", second),
+    ):
         print(
-            f"{name:<8}{seconds:>9.2f}{queries:>9}{report.warnings_sent:>8}"
+            f"{name:<28}{seconds:>9.2f}{queries:>9}{report.warnings_sent:>8}"
             f"{report.violations_opened:>8}"
         )
+    print(f"first run / raw: {first[0] / raw[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -342,3 +342,64 @@ def test_declining_keeps_the_creator_active(settings, creator, compliance_user):
     assert proposal.status == "declined"
     creator.refresh_from_db()
     assert creator.status == Creator.Status.ACTIVE
+
+
+# --- opened set-based (the daily scan) -----------------------------------------------------
+
+
+def _items(creators, prefix="bulk"):
+    from apps.compliance.services import NewViolation
+
+    return [
+        NewViolation(creator=c, summary=f"Finding for {c.pk}", dedupe_key=f"{prefix}:{c.pk}")
+        for c in creators
+    ]
+
+
+def _open_many(items, severity="high"):
+    from apps.compliance.services import violations_open_many
+
+    return violations_open_many(
+        kind="age_2257",
+        severity=severity,
+        source="rule",
+        source_reference="test_rule",
+        items=items,
+    )
+
+
+def test_many_violations_open_with_one_audit_event_each(creator_factory, today):
+    creators = [creator_factory() for _ in range(3)]
+    assert _open_many(_items(creators)) == 3
+    opened = Violation.objects.filter(dedupe_key__startswith="bulk:")
+    assert opened.count() == 3
+    assert {v.creator_id for v in opened} == {c.pk for c in creators}
+    assert all(v.status == "open" and v.source == "rule" for v in opened)
+    events = AuditEvent.objects.filter(action="compliance.violation_opened")
+    assert sorted(int(e.target_id) for e in events) == sorted(c.pk for c in creators)
+    assert all(e.after["severity"] == "high" and e.after["summary"] for e in events)
+    assert not PayoutHold.objects.exists()  # only a critical one holds payouts
+
+
+def test_a_key_taken_meanwhile_falls_back_and_opens_only_the_others(creator_factory, today):
+    first, second = creator_factory(), creator_factory()
+    open_one(first, dedupe_key=f"bulk:{first.pk}")
+    assert _open_many(_items([first, second])) == 1
+    assert Violation.objects.filter(dedupe_key__startswith="bulk:").count() == 2
+
+
+def test_critical_findings_each_hold_payouts(creator_factory, today):
+    creators = [creator_factory() for _ in range(2)]
+    assert _open_many(_items(creators), severity="critical") == 2
+    assert PayoutHold.objects.filter(creator__in=creators, released_at__isnull=True).count() == 2
+
+
+def test_a_bad_finding_refuses_the_whole_set(creator_factory, today):
+    from apps.compliance.services import NewViolation
+
+    items = [*_items([creator_factory()]), NewViolation(creator=None, summary="x", dedupe_key="k")]
+    events = AuditEvent.objects.count()
+    with pytest.raises(ApplicationError) as refused:
+        _open_many(items)
+    assert refused.value.code == "subject_required"
+    assert not Violation.objects.exists() and AuditEvent.objects.count() == events

@@ -54,6 +54,7 @@ from apps.compliance.services.scan import (  # noqa: F401
     levels_derive_where_stale,
 )
 from apps.compliance.services.violations import (  # noqa: F401
+    NewViolation,
     Opened,
     strike_policy_apply,
     strikes_in_window,
@@ -61,4 +62,5 @@ from apps.compliance.services.violations import (  # noqa: F401
     violation_note_add,
     violation_open,
     violation_transition,
+    violations_open_many,
 )

@@ -40,7 +40,7 @@ from apps.compliance.scan import (
 )
 from apps.compliance.selectors.documents import creators_with_incomplete_2257
 from apps.compliance.services.kyc import creator_compliance_derive, kyc_expire_due
-from apps.compliance.services.violations import violation_open
+from apps.compliance.services.violations import NewViolation, violations_open_many
 from apps.creators.models import Creator
 
 logger = logging.getLogger(__name__)
@@ -367,20 +367,21 @@ def rule_violations_open(rule: ScanRule, *, today: date) -> int:
     if not new:
         return 0
     creators = Creator.objects.in_bulk({finding.creator_id for finding in new.values()})
-    opened = 0
-    for key, finding in new.items():
-        result = violation_open(
-            kind=rule.kind,
-            severity=rule.severity,
-            summary=finding.summary,
-            source=Violation.Source.RULE,
-            creator=creators.get(finding.creator_id),
-            content_reference=finding.content_reference,
-            source_reference=rule.key,
-            dedupe_key=key,
-        )
-        opened += result.created
-    return opened
+    return violations_open_many(
+        kind=rule.kind,
+        severity=rule.severity,
+        source=Violation.Source.RULE,
+        source_reference=rule.key,
+        items=[
+            NewViolation(
+                creator=creators.get(finding.creator_id),
+                summary=finding.summary,
+                dedupe_key=key,
+                content_reference=finding.content_reference,
+            )
+            for key, finding in new.items()
+        ],
+    )
 
 
 def compliance_scan(*, today: date | None = None) -> ScanReport:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.audit.services import audit_record
+from apps.audit.services import audit_record, audit_record_many
 from apps.compliance.models import SuspensionProposal, Violation, ViolationNote
 from apps.compliance.services.inputs import is_person as _is_person
 from apps.core.exceptions import ApplicationError
@@ -158,6 +158,101 @@ def violation_open(
             raise
         return Opened(existing, False)
     return Opened(violation, True)
+
+
+@dataclass(frozen=True)
+class NewViolation:
+    """One violation for :func:`violations_open_many`: who, in words, and its dedupe key."""
+
+    creator: Creator | None
+    summary: str
+    dedupe_key: str
+    content_reference: str = ""
+
+
+def violations_open_many(
+    *, kind: str, severity: str, source: str, source_reference: str, items: list[NewViolation]
+) -> int:
+    """Open many violations of one kind at once (the daily scan's findings): what
+    :func:`violation_open` does for each, set-based — one INSERT of the violations and one of
+    their audit events per thousand. The caller passes only keys not taken yet; if another
+    worker took one meanwhile (a unique-key race), or the severity is critical (each places a
+    payout hold), it falls back to :func:`violation_open` one by one, which is idempotent.
+    Returns how many were opened."""
+    if not items:
+        return 0
+    if severity == Violation.Severity.CRITICAL:
+        return sum(
+            violation_open(
+                kind=kind,
+                severity=severity,
+                summary=item.summary,
+                source=source,
+                creator=item.creator,
+                content_reference=item.content_reference,
+                source_reference=source_reference,
+                dedupe_key=item.dedupe_key,
+            ).created
+            for item in items
+        )
+    kind = _choice(kind, Violation.Kind, code="invalid_kind", what="violation kind")
+    severity = _choice(severity, Violation.Severity, code="invalid_severity", what="severity")
+    source = _choice(source, Violation.Source, code="invalid_source", what="source")
+    now = timezone.now()
+    rows = []
+    for item in items:
+        summary = _text(
+            item.summary, code="summary_required", what="summary", required=True,
+            max_length=SUMMARY_MAX_LENGTH,
+        )  # fmt: skip
+        if item.creator is None and not item.content_reference:
+            raise ApplicationError(
+                "subject_required", "Name who or what: a creator or a content reference."
+            )
+        if not item.dedupe_key or len(item.dedupe_key) > 200:
+            raise ApplicationError("invalid_dedupe_key", "A dedupe key of 1 to 200 characters.")
+        rows.append(
+            Violation(
+                kind=kind,
+                severity=severity,
+                summary=summary,
+                source=source,
+                creator=item.creator,
+                content_reference=item.content_reference[:200],
+                source_reference=(source_reference or "").strip()[:200],
+                dedupe_key=item.dedupe_key,
+                opened_at=now,
+            )
+        )
+    try:
+        with transaction.atomic():
+            created = Violation.objects.bulk_create(rows, batch_size=1000)
+            audit_record_many(
+                actor=None,
+                action="compliance.violation_opened",
+                entries=[
+                    (
+                        violation.creator if violation.creator is not None else violation,
+                        {**_snapshot(violation), "summary": violation.summary},
+                    )
+                    for violation in created
+                ],
+            )
+    except IntegrityError:
+        return sum(
+            violation_open(
+                kind=kind,
+                severity=severity,
+                summary=item.summary,
+                source=source,
+                creator=item.creator,
+                content_reference=item.content_reference,
+                source_reference=source_reference,
+                dedupe_key=item.dedupe_key,
+            ).created
+            for item in items
+        )
+    return len(created)
 
 
 def _create(*, creator, severity, actor, **fields) -> Violation:
