@@ -15,6 +15,7 @@ from .models import (
     ExportRun,
     IdentityDocument,
     KycProvider,
+    KycProviderEvent,
     KycVerification,
     LegalHold,
     Performer,
@@ -183,3 +184,25 @@ class ComplianceNoticeAdmin(ReadOnlyHistoryAdmin):
     list_display = ["creator", "kind", "key", "sent_at"]
     list_filter = ["kind"]
     list_select_related = ["creator"]
+
+
+# --- KYC providers' webhook results (read-only: stored and processed by the services) ----------
+
+
+@admin.register(KycProviderEvent)
+class KycProviderEventAdmin(ReadOnlyHistoryAdmin):
+    list_display = [
+        "event_id",
+        "provider",
+        "status",
+        "level",
+        "verification",
+        "state",
+        "error_code",
+        "occurred_at",
+        "received_at",
+    ]
+    list_filter = ["state", "status", "provider"]
+    search_fields = ["=event_id", "=verification__provider_reference"]
+    list_select_related = ["provider", "verification__creator"]
+    date_hierarchy = "received_at"

@@ -162,3 +162,69 @@ class AgeVerification(models.Model):
 
     def __str__(self) -> str:
         return f"age verification of {self.creator} until {self.expires_on:%Y-%m-%d}"
+
+
+class KycProviderEvent(models.Model):
+    """One result a KYC provider sent to its webhook (``POST /api/integrations/webhooks/kyc/
+    <provider>``), stored before it is answered and processed once, after the commit
+    (``services.kyc_provider``). ``event_id`` is the provider's id of the event: a second
+    delivery of it is answered as a duplicate and stores nothing. Rows are history: never
+    changed but by the processing, never deleted."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Waiting to be processed"
+        PROCESSED = "processed", "Applied to the verification"
+        IGNORED = "ignored", "Recorded, nothing to change"
+        FAILED = "failed", "Failed"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Still checking"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        EXPIRED = "expired", "Expired"
+
+    provider = models.ForeignKey(KycProvider, on_delete=models.PROTECT, related_name="+")
+    event_id = models.CharField(max_length=200)
+    verification = models.ForeignKey(
+        KycVerification, on_delete=models.PROTECT, related_name="provider_events"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices)
+    level = models.PositiveSmallIntegerField(choices=KYC_LEVEL_CHOICES, null=True, blank=True)
+    reason = models.TextField(blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    occurred_at = models.DateTimeField()
+    payload = models.JSONField()
+    verification_detail = models.JSONField(default=dict, blank=True)  # how it was signed
+    received_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RECEIVED)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_detail = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="kyc_event_once"),
+            models.CheckConstraint(
+                condition=Q(state__in=["received", "processed", "ignored", "failed"]),
+                name="kyc_event_state_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "rejected", "expired"]),
+                name="kyc_event_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__isnull=True) | Q(level__lte=MAX_KYC_LEVEL),
+                name="kyc_event_level_0_3",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="kyc_event_due_idx"),
+            models.Index(fields=["verification", "occurred_at"], name="kyc_event_verif_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id}:{self.event_id} {self.status} ({self.state})"
