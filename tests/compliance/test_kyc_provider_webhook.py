@@ -582,3 +582,45 @@ def test_signed_bodies_of_any_shape_get_a_4xx_or_are_stored(verification, fields
         response = _post(payload)
         assert response.status_code in (202, 200, 400, 422), (payload, response.content)
         assert response.json().get("error") or response.json().get("eventId")
+
+
+# --- personal data -----------------------------------------------------------------------------
+
+
+def test_provider_events_are_exported_and_pseudonymised(
+    creator, verification, django_capture_on_commit_callbacks
+):
+    from apps.compliance.personal_data import kyc_erase, kyc_export
+    from apps.core.personal_data import Pseudonym, Subject
+
+    name = creator.legal_name or creator.display_name
+    payload = _result(status="rejected", level=..., expiresOn=..., reason=f"{name} is not shown")
+    _deliver(django_capture_on_commit_callbacks, payload)
+    subject = Subject(creator_ids={creator.pk}, names={name})
+    exported = kyc_export(subject)["kyc_provider_events"]
+    assert [row["event_id"] for row in exported] == ["vm_evt_1"]
+    assert kyc_erase(subject, Pseudonym(7))["kyc_provider_events"] == 1
+    event = KycProviderEvent.objects.get()
+    assert name not in event.reason and name not in json.dumps(event.payload)
+    assert "Erased subject #7" in event.reason
+    assert kyc_erase(subject, Pseudonym(7))["kyc_provider_events"] == 0
+
+
+def test_the_creators_compliance_page_shows_the_provider_results(
+    client_for, compliance_user, creator, verification, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    _deliver(django_capture_on_commit_callbacks, _result())
+    late = _result(eventId="vm_evt_2", status="rejected", level=..., expiresOn=...)
+    _deliver(django_capture_on_commit_callbacks, late)
+    html = (
+        client_for(compliance_user)
+        .get(reverse("compliance:creator", args=[creator.pk]))
+        .content.decode()
+    )
+    assert "by VerifyMy (result vm_evt_1)" in html
+    assert (
+        "VerifyMy said approved (level 2) at 2026-06-15 11:58 UTC, result vm_evt_1: applied" in html
+    )
+    assert "result vm_evt_2: recorded, not applied: the verification was already decided" in html

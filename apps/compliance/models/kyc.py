@@ -114,6 +114,17 @@ class KycVerification(models.Model):
     def __str__(self) -> str:
         return f"KYC level {self.level_requested} for {self.creator} ({self.status})"
 
+    def deciding_provider_event(self):
+        """The provider's result that approved or rejected this verification, if one did
+        (reads ``provider_events``: prefetch it for a list)."""
+        for event in self.provider_events.all():
+            if event.state == KycProviderEvent.State.PROCESSED and event.status in (
+                KycProviderEvent.Status.APPROVED,
+                KycProviderEvent.Status.REJECTED,
+            ):
+                return event
+        return None
+
 
 class AgeVerification(models.Model):
     """One check that the creator is an adult, valid from ``verified_on`` to ``expires_on``."""
@@ -205,6 +216,7 @@ class KycProviderEvent(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "KYC provider event"
         ordering = ["-received_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["provider", "event_id"], name="kyc_event_once"),
@@ -227,4 +239,22 @@ class KycProviderEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.provider_id}:{self.event_id} {self.status} ({self.state})"
+        return f"{self.event_id} ({self.get_status_display().lower()}, {self.state})"
+
+    OUTCOMES = {
+        "still_checking": "recorded: the provider is still checking",
+        "already_decided": "recorded, not applied: the verification was already decided",
+        "not_approved": "recorded, not applied: the verification was not approved",
+    }
+
+    def outcome_text(self) -> str:
+        """What became of the event, in words (the creator's compliance page)."""
+        if self.state == self.State.PROCESSED:
+            return "applied"
+        if self.state == self.State.IGNORED:
+            return self.OUTCOMES.get((self.result or {}).get("outcome"), "recorded, not applied")
+        if self.state == self.State.FAILED:
+            return f"failed: {self.error_detail or self.error_code}"
+        if self.error_detail:
+            return f"waiting to be retried: {self.error_detail}"
+        return "waiting to be processed"
