@@ -196,13 +196,19 @@ class KycProviderEventAdmin(ReadOnlyHistoryAdmin):
         "provider",
         "status",
         "level",
-        "verification",
-        "state",
-        "error_code",
-        "occurred_at",
+        "creator",
+        "outcome",
         "received_at",
     ]
     list_filter = ["state", "status", "provider"]
     search_fields = ["=event_id", "=verification__provider_reference"]
     list_select_related = ["provider", "verification__creator"]
     date_hierarchy = "received_at"
+
+    @admin.display(description="outcome")
+    def outcome(self, obj) -> str:
+        return obj.outcome_text()
+
+    @admin.display(description="creator", ordering="verification__creator__display_name")
+    def creator(self, obj) -> str:
+        return str(obj.verification.creator)

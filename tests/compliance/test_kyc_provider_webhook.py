@@ -620,7 +620,5 @@ def test_the_creators_compliance_page_shows_the_provider_results(
         .content.decode()
     )
     assert "by VerifyMy (result vm_evt_1)" in html
-    assert (
-        "VerifyMy said approved (level 2) at 2026-06-15 11:58 UTC, result vm_evt_1: applied" in html
-    )
-    assert "result vm_evt_2: recorded, not applied: the verification was already decided" in html
+    assert "VerifyMy result vm_evt_1 (approved, level 2) at 2026-06-15 11:58 UTC: applied" in html
+    assert "result vm_evt_2 (rejected) at 2026-06-15 11:58 UTC: recorded, not applied" in html
