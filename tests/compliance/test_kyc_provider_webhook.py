@@ -622,3 +622,56 @@ def test_the_creators_compliance_page_shows_the_provider_results(
     assert "by VerifyMy (result vm_evt_1)" in html
     assert "VerifyMy result vm_evt_1 (approved, level 2) at 2026-06-15 11:58 UTC: applied" in html
     assert "result vm_evt_2 (rejected) at 2026-06-15 11:58 UTC: recorded, not applied" in html
+
+
+def test_an_approval_whose_expiry_passed_before_it_ran_fails(verification, time_machine):
+    assert _post(_result(expiresOn="2026-06-16")).status_code == 202
+    event = KycProviderEvent.objects.get()
+    time_machine.shift(timedelta(days=2))
+    event = kyc_provider_event_process_now(event.pk)
+    assert event.state == KycProviderEvent.State.FAILED
+    assert event.error_code == "expiry_in_past"
+    assert KycVerification.objects.get().status == KycVerification.Status.PENDING
+
+
+def test_staff_process_a_failed_result_again(
+    client_for,
+    super_admin,
+    compliance_user,
+    creator,
+    verification,
+    time_machine,
+    django_capture_on_commit_callbacks,
+):
+    from apps.audit.models import AuditEvent
+    from apps.compliance.services import kyc_provider_event_replay
+    from apps.core.exceptions import ApplicationError
+
+    expired = _result(status="expired", level=..., expiresOn=...)
+    _deliver(django_capture_on_commit_callbacks, expired)
+    event = KycProviderEvent.objects.get()
+    for _ in range(20):
+        time_machine.shift(timedelta(hours=2))
+        event = kyc_provider_event_process_now(event.pk)
+    assert event.state == KycProviderEvent.State.FAILED
+    # staff approve the verification themselves, then send the expiry through again
+    kyc_verification_decide(
+        verification=verification,
+        approve=True,
+        level_granted=2,
+        reason="checked by hand",
+        reviewer=compliance_user,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(super_admin).post(
+            "/admin/compliance/kycproviderevent/",
+            {"action": "process_again", "_selected_action": [event.pk]},
+        )
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.state == KycProviderEvent.State.PROCESSED
+    assert KycVerification.objects.get().status == KycVerification.Status.EXPIRED
+    assert AuditEvent.objects.filter(action="compliance.kyc_provider_event_replayed").exists()
+    with pytest.raises(ApplicationError) as refused:
+        kyc_provider_event_replay(event=event, actor=super_admin)
+    assert refused.value.code == "not_replayable"

@@ -48,6 +48,7 @@ from apps.compliance.services.kyc import (  # noqa: F401
 )
 from apps.compliance.services.kyc_provider import (  # noqa: F401
     kyc_provider_event_process_now,
+    kyc_provider_event_replay,
     kyc_provider_event_store,
     kyc_provider_events_due,
     kyc_provider_find,

@@ -380,3 +380,47 @@ def kyc_provider_events_due(
         .order_by("occurred_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def kyc_provider_event_replay(*, event: KycProviderEvent, actor) -> KycProviderEvent:
+    """Staff send a failed provider result through processing again (after fixing what
+    refused it, e.g. a verification decided by mistake). Audited; processed after commit. A
+    result that was applied or ignored is refused (``not_replayable``): replaying it could
+    only decide a verification twice."""
+    with transaction.atomic():
+        event = KycProviderEvent.objects.select_for_update().get(pk=event.pk)
+        if event.state != State.FAILED:
+            raise ApplicationError(
+                "not_replayable",
+                f"Only a failed result can be processed again; this one is "
+                f"{event.get_state_display().lower()}.",
+                status_code=409,
+            )
+        before = {"state": event.state, "attempts": event.attempts, "error": event.error_code}
+        event.state = State.RECEIVED
+        event.attempts = 0
+        event.next_attempt_at = None
+        event.error_code = ""
+        event.error_detail = ""
+        event.processed_at = None
+        event.result = {"replayed_at": timezone.now().isoformat(), "previous_error": before}
+        event.save(
+            update_fields=[
+                "state",
+                "attempts",
+                "next_attempt_at",
+                "error_code",
+                "error_detail",
+                "processed_at",
+                "result",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action="compliance.kyc_provider_event_replayed",
+            target=event,
+            before=before,
+            after={"state": event.state},
+        )
+        task_send_on_commit(PROCESS_TASK, event.pk)
+    return event
