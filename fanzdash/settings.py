@@ -304,6 +304,28 @@ WEBHOOK_SECRET = env.str("WEBHOOK_SECRET", default="")
 # as NETWORK_WEBHOOK_SECRET_PREVIOUS. Unset: central events are refused.
 NETWORK_WEBHOOK_SECRET = env.str("NETWORK_WEBHOOK_SECRET", default="")
 NETWORK_WEBHOOK_SECRET_PREVIOUS = env.str("NETWORK_WEBHOOK_SECRET_PREVIOUS", default="")
+# KYC providers' result webhooks (POST /api/integrations/webhooks/kyc/<provider>,
+# docs/integration.md): each provider signs with a secret of its own, never a platform's or the
+# network's. JSON mapping a provider slug to its secret, or to a list of secrets newest first
+# while one rotates: KYC_WEBHOOK_SECRETS='{"verifymy": ["new-secret", "old-secret"]}'.
+# A provider without a secret here has every webhook refused (invalid_signature).
+_kyc_webhook_secrets = env.json("KYC_WEBHOOK_SECRETS", default={})
+if not isinstance(_kyc_webhook_secrets, dict):
+    raise ImproperlyConfigured(
+        'KYC_WEBHOOK_SECRETS must be a JSON object: {"verifymy": "secret"} or '
+        '{"verifymy": ["new", "old"]}.'
+    )
+KYC_WEBHOOK_SECRETS: dict[str, list[str]] = {}
+for _slug, _secrets in _kyc_webhook_secrets.items():
+    _secrets = [_secrets] if isinstance(_secrets, str) else _secrets
+    if not isinstance(_secrets, list) or not all(
+        isinstance(_secret, str) and len(_secret) >= 16 for _secret in _secrets
+    ):
+        raise ImproperlyConfigured(
+            f"KYC_WEBHOOK_SECRETS[{_slug!r}] must be a secret (at least 16 characters) or a "
+            "list of them, newest first."
+        )
+    KYC_WEBHOOK_SECRETS[_slug] = _secrets
 # A platform's request to link an existing account (sync/user) waits this long for the
 # owner's or staff's confirmation; a rejection keeps that platform from asking again as long.
 PLATFORM_LINK_REQUEST_DAYS = env.int("PLATFORM_LINK_REQUEST_DAYS", default=30)

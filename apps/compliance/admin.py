@@ -15,6 +15,7 @@ from .models import (
     ExportRun,
     IdentityDocument,
     KycProvider,
+    KycProviderEvent,
     KycVerification,
     LegalHold,
     Performer,
@@ -23,6 +24,7 @@ from .models import (
     SuspensionProposal,
     Violation,
 )
+from .services import kyc_provider_event_replay
 
 
 @admin.register(KycProvider)
@@ -183,3 +185,52 @@ class ComplianceNoticeAdmin(ReadOnlyHistoryAdmin):
     list_display = ["creator", "kind", "key", "sent_at"]
     list_filter = ["kind"]
     list_select_related = ["creator"]
+
+
+# --- KYC providers' webhook results (read-only: stored and processed by the services) ----------
+
+
+@admin.register(KycProviderEvent)
+class KycProviderEventAdmin(ReadOnlyHistoryAdmin):
+    list_display = [
+        "event_id",
+        "provider",
+        "status",
+        "level",
+        "creator",
+        "outcome",
+        "received_at",
+    ]
+    list_filter = ["state", "status", "provider"]
+    search_fields = ["=event_id", "=verification__provider_reference"]
+    list_select_related = ["provider", "verification__creator"]
+    date_hierarchy = "received_at"
+    actions = ["process_again"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        if not request.user.has_perm("compliance.decide_kycverification"):
+            actions.pop("process_again", None)
+        return actions
+
+    @admin.action(description="Process the selected failed results again")
+    def process_again(self, request, queryset):
+        done, refused = 0, []
+        for event in queryset.filter(state=KycProviderEvent.State.FAILED):
+            kyc_provider_event_replay(event=event, actor=request.user)
+            done += 1
+        refused = queryset.exclude(state=KycProviderEvent.State.FAILED).count()
+        self.message_user(
+            request,
+            f"{done} result(s) queued to be processed again"
+            + (f"; {refused} not failed, left as they are." if refused else "."),
+        )
+
+    @admin.display(description="outcome")
+    def outcome(self, obj) -> str:
+        return obj.outcome_text()
+
+    @admin.display(description="creator", ordering="verification__creator__display_name")
+    def creator(self, obj) -> str:
+        return str(obj.verification.creator)

@@ -2,11 +2,12 @@
 per obligation module, all made by ``register_personal_data`` from
 ``ComplianceConfig.ready()`` (identity documents and 2257 records add theirs here).
 
-- ``compliance.kyc`` — KYC and age verifications. Erasure keeps the rows, their levels, methods
-  and dates, **and the date of birth**: it is the proof that the person was an adult when
-  the network paid them for adult content (18 U.S.C. 2257 and the payment processors' rules
-  require it to be kept; GDPR art. 17(3)(b) and (e) exempt it). Free text (decision reasons,
-  provider references, notes) is pseudonymised.
+- ``compliance.kyc`` — KYC and age verifications, and the providers' results about them
+  (``KycProviderEvent``: reason and body pseudonymised, the rows kept). Erasure keeps the
+  rows, their levels, methods and dates, **and the date of birth**: it is the proof that the
+  person was an adult when the network paid them for adult content (18 U.S.C. 2257 and the
+  payment processors' rules require it to be kept; GDPR art. 17(3)(b) and (e) exempt it).
+  Free text (decision reasons, provider references, notes) is pseudonymised.
 - ``compliance.documents`` — identity documents, performers and 18 U.S.C. 2257 records. A
   2257 record within its retention (7 years after its last amendment) holds the erasure
   (``holds``: the law requires it kept). Otherwise erasure destroys the subject's identity
@@ -28,6 +29,7 @@ from .models import (
     ComplianceNotice,
     DataSubjectRequest,
     IdentityDocument,
+    KycProviderEvent,
     KycVerification,
     LegalHold,
     Performer,
@@ -75,6 +77,21 @@ def kyc_export(subject: Subject) -> dict[str, list[dict]]:
             AgeVerification.objects.filter(creator_id__in=ids),
             ["creator_id", "method", "date_of_birth", "verified_on", "expires_on", "note"],
         ),
+        "kyc_provider_events": rows(
+            KycProviderEvent.objects.filter(verification__creator_id__in=ids).order_by("pk"),
+            [
+                "verification_id",
+                "provider__name",
+                "event_id",
+                "status",
+                "level",
+                "reason",
+                "expires_on",
+                "occurred_at",
+                "received_at",
+                "state",
+            ],
+        ),
     }
 
 
@@ -94,6 +111,12 @@ def kyc_erase(subject: Subject, pseudonym: Pseudonym) -> dict[str, int]:
         ),
         "age_verifications": pseudonymise_rows(
             AgeVerification.objects.all(), ["note"], subject, pseudonym
+        ),
+        "kyc_provider_events": pseudonymise_rows(
+            KycProviderEvent.objects.filter(verification__creator_id__in=subject.creator_ids),
+            ["reason", "payload"],
+            subject,
+            pseudonym,
         ),
     }
 
@@ -290,13 +313,15 @@ def register_personal_data() -> None:
     register(
         "compliance",
         part="kyc",
-        describe="KYC verifications (provider reference, decision reasons), age "
-        "verifications (date of birth, kept as proof of age) and the expiry warnings sent "
-        "(the address they went to).",
+        describe="KYC verifications (provider reference, decision reasons) and the "
+        "providers' results about them (reasons, the body as sent), age verifications "
+        "(date of birth, kept as proof of age) and the expiry warnings sent (the address "
+        "they went to).",
         models=[
             "compliance.KycVerification",
             "compliance.AgeVerification",
             "compliance.ComplianceNotice",
+            "compliance.KycProviderEvent",
         ],
         export=kyc_export,
         erase=kyc_erase,

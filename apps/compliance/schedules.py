@@ -26,4 +26,14 @@ PERIODIC_TASKS = [
         ),
         crontab={"minute": "30", "hour": "0"},
     ),
+    PeriodicTaskSpec(
+        name="compliance: process overdue KYC provider events",
+        task="compliance.kyc_provider_events_requeue_due",
+        description=(
+            "Processes KYC provider webhook results still waiting past their retry time (an "
+            "expiry that arrived before its approval) or never run because a broker message "
+            "was lost. Safe to repeat: each event is claimed before it runs and applied once."
+        ),
+        every_seconds=60,
+    ),
 ]

@@ -7,6 +7,7 @@ from django.urls import path
 from .apis import (
     CentralWebhookApi,
     IntegrationHealthApi,
+    KycProviderWebhookApi,
     PlatformWebhookApi,
     PlatformWebhookBatchApi,
     SyncEarningsApi,
@@ -21,6 +22,8 @@ integration_urlpatterns = [
     path("health", IntegrationHealthApi.as_view(), name="health"),
     # The central source first: "fanzdash" is not a platform slug.
     path("webhooks/fanzdash", CentralWebhookApi.as_view(), name="webhook-central"),
+    # KYC providers' results (VerifyMy): not a platform, a secret of their own.
+    path("webhooks/kyc/<slug:provider>", KycProviderWebhookApi.as_view(), name="webhook-kyc"),
     path("webhooks/<slug:platform>", PlatformWebhookApi.as_view(), name="webhook"),
     path("webhooks/<slug:platform>/batch", PlatformWebhookBatchApi.as_view(), name="webhook-batch"),
     path("sync/user", SyncUserApi.as_view(), name="sync-user"),

@@ -56,7 +56,13 @@ from .serializers import (
 from .services.ingest import source_context
 from .services.reconciliation import earnings_report_record, platform_visible_outcome
 from .services.users import platform_user_sync
-from .webhooks import WebhookAnswer, WebhookRequest, webhook_batch_receive, webhook_receive
+from .webhooks import (
+    WebhookAnswer,
+    WebhookRequest,
+    kyc_webhook_receive,
+    webhook_batch_receive,
+    webhook_receive,
+)
 
 # --- signed webhooks ------------------------------------------------------------------------
 
@@ -101,6 +107,12 @@ class CentralWebhookApi(_WebhookApiBase):
     @openapi.central_webhook
     def post(self, request):
         return _respond(webhook_receive(WebhookRequest.from_http(request._request), CENTRAL_SOURCE))
+
+
+class KycProviderWebhookApi(_WebhookApiBase):
+    @openapi.kyc_provider_webhook
+    def post(self, request, provider: str):
+        return _respond(kyc_webhook_receive(WebhookRequest.from_http(request._request), provider))
 
 
 class PlatformWebhookBatchApi(_WebhookApiBase):

@@ -17,6 +17,7 @@ from apps.core.api import ApiErrorSerializer, error_responses
 from .event_examples import EVENT_EXAMPLES
 from .schemas import CENTRAL_EVENTS, PLATFORM_EVENTS
 from .serializers import (
+    KycProviderResultSerializer,
     SyncEarningsResultSerializer,
     SyncEarningsSerializer,
     SyncUserResultSerializer,
@@ -732,4 +733,103 @@ webhook_event_detail = extend_schema(
             response_only=True,
         )
     ],
+)
+
+
+# --- KYC providers' results -----------------------------------------------------------------
+
+KYC_PROVIDER_PARAMETER = OpenApiParameter(
+    "provider",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The KYC provider's slug (`verifymy`).",
+)
+
+
+def _kyc_webhook_errors() -> dict:
+    responses = webhook_errors()
+    responses[404] = error_response(
+        "`unknown_provider`: no KYC provider has this slug.",
+        "unknown_provider",
+        "No KYC provider 'nosuchprovider'.",
+    )
+    responses[409] = error_response(
+        "`provider_inactive`: the provider is switched off (Django admin, KYC providers).",
+        "provider_inactive",
+        "KYC provider verifymy is inactive; its webhooks are refused until it is active again.",
+    )
+    responses[422] = OpenApiResponse(
+        response=ApiErrorSerializer,
+        description="The body is refused and nothing is stored: `invalid_event` (not an "
+        "object, a field missing, malformed or unknown; `detail` maps fields to messages), "
+        "`unknown_status`, `invalid_level` (outside 0-3, or none with `approved`), "
+        "`invalid_expiry` (`expiresOn` not after today), `unknown_reference` (no verification "
+        "of this provider has the reference).",
+        examples=[
+            OpenApiExample(
+                code,
+                value={"error": code, "detail": detail},
+                response_only=True,
+            )
+            for code, detail in [
+                ("unknown_status", {"status": ["'done' is not one of pending, approved, ..."]}),
+                ("unknown_reference", {"reference": ["No VerifyMy verification has ..."]}),
+                ("invalid_level", {"level": ["A KYC level is a whole number from 0 to 3."]}),
+                ("invalid_event", {"occurredAt": ["This field is required."]}),
+            ]
+        ],
+    )
+    return responses
+
+
+kyc_provider_webhook = extend_schema(
+    tags=WEBHOOK_TAGS,
+    summary="Receive a KYC provider's result (VerifyMy)",
+    description=(
+        "One signed result of an identity check (body at most 256 KiB), signed like the "
+        "platforms' events (`X-FANZ-Signature` or Standard Webhooks) with the provider's own "
+        "secret (`KYC_WEBHOOK_SECRETS`). Checked in this order, nothing written for a refusal "
+        "(except the security event of a failed signature): size (411, 413), media type "
+        "(415), provider (404), provider active (409), signature (401), JSON (400), body and "
+        "reference (422). A new result is stored before the answer (**202**); an `eventId` "
+        "seen before is answered **200** with `duplicate: true` and changes nothing. It is "
+        "applied once, after the answer: the verification is approved, rejected or expired "
+        "and the creator's KYC level derived again (the platforms receive "
+        "`creator.kyc_changed`). A verification already decided is never decided again."
+    ),
+    parameters=[KYC_PROVIDER_PARAMETER, *SIGNATURE_PARAMETERS],
+    request=KycProviderResultSerializer,
+    responses={
+        202: OpenApiResponse(WebhookAcceptedSerializer, description="Stored (new)."),
+        200: OpenApiResponse(WebhookAcceptedSerializer, description="Duplicate."),
+        **_kyc_webhook_errors(),
+    },
+    examples=[
+        OpenApiExample(
+            "approved",
+            value={
+                "eventId": "vm_evt_5521",
+                "reference": "vm-7f3a9c",
+                "status": "approved",
+                "level": 2,
+                "reason": "Document and liveness check passed.",
+                "expiresOn": "2027-06-15",
+                "occurredAt": "2026-06-15T11:58:00Z",
+            },
+            request_only=True,
+        ),
+        OpenApiExample(
+            "rejected",
+            value={
+                "eventId": "vm_evt_5522",
+                "reference": "vm-7f3a9d",
+                "status": "rejected",
+                "reason": "The document has expired.",
+                "occurredAt": "2026-06-15T11:59:00Z",
+            },
+            request_only=True,
+        ),
+        *ACCEPTED_EXAMPLES,
+    ],
+    auth=[],
 )

@@ -244,3 +244,39 @@ class WebhookEventDetailSerializer(WebhookEventListSerializer):
 
     payload = serializers.JSONField(help_text="The event body as received (parsed JSON).")
     result = serializers.JSONField(help_text="What processing recorded (e.g. entry ids).")
+
+
+class KycProviderResultSerializer(serializers.Serializer):
+    """The body a KYC provider (VerifyMy) posts to ``webhooks/kyc/<provider>`` (schema only:
+    the body is checked by ``apps.compliance.services.kyc_provider``)."""
+
+    eventId = serializers.CharField(
+        max_length=200,
+        help_text="The provider's id of this event: a repeat is a duplicate. With Standard "
+        "Webhooks it may be left out (`webhook-id` is used) and must otherwise equal it.",
+    )
+    reference = serializers.CharField(
+        max_length=200,
+        help_text="The verification's reference at the provider, as FanzDash recorded it when "
+        "it sent the creator there.",
+    )
+    status = serializers.ChoiceField(
+        choices=["pending", "approved", "rejected", "expired"],
+        help_text="The result. Anything else is refused (422 `unknown_status`).",
+    )
+    level = serializers.IntegerField(
+        min_value=0,
+        max_value=3,
+        required=False,
+        allow_null=True,
+        help_text="The KYC level granted (0-3); required with `approved`, ignored otherwise.",
+    )
+    reason = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, help_text="Why (kept as the reason)."
+    )
+    expiresOn = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="With `approved`: the last day the verification is valid (after today).",
+    )
+    occurredAt = serializers.DateTimeField(help_text="When the provider decided, with offset.")

@@ -2,6 +2,9 @@
 read the raw body once, check in the documented order, store, answer. Everything it refuses
 writes nothing, except the security event of a failed signature.
 
+A KYC provider's result (``.../webhooks/kyc/<provider>``, :func:`kyc_webhook_receive`) takes
+the same path with the provider's own secrets, and is stored and processed by compliance.
+
 The order: body length and size (411, 413), media type (415), source (404), source active
 (409), signature (401), JSON (400), schema (422); a refusal before the signature verified is
 counted against the address's failed-authentication quota (429 once over it), a verified
@@ -23,7 +26,13 @@ from django.http import HttpRequest
 
 from apps.audit.models import SecurityEvent
 from apps.audit.services import security_event_record
+from apps.compliance.services import (
+    kyc_provider_event_store,
+    kyc_provider_find,
+    kyc_provider_payload_clean,
+)
 from apps.core.bodies import BodyRefused, body_read, body_reader, json_media_type_check
+from apps.core.exceptions import ApplicationError
 from apps.core.money import JsonNumber
 from apps.core.net import client_ip
 from apps.core.throttling import Throttled, failed_auth_hit, webhook_quota_hit
@@ -39,6 +48,7 @@ from .services.ingest import (
     source_context,
     webhook_events_store,
 )
+from .signatures import SigningSecret
 
 # --- responses ---------------------------------------------------------------------------------
 
@@ -352,3 +362,107 @@ def _batch_error(index: int, event_id, errors: dict) -> dict:
         "error": "invalid_event",
         "detail": errors,
     }
+
+
+# --- KYC providers' results (POST /api/integrations/webhooks/kyc/<provider>) --------------------
+
+
+def kyc_provider_secrets(slug: str) -> list[SigningSecret]:
+    """The secrets a KYC provider signs with, newest first (``KYC_WEBHOOK_SECRETS``; two
+    while one rotates). Never a platform's or the network's secret."""
+    return [
+        SigningSecret.from_secret(secret) for secret in settings.KYC_WEBHOOK_SECRETS.get(slug, [])
+    ]
+
+
+def kyc_webhook_receive(request: WebhookRequest, provider_slug: str) -> WebhookAnswer:
+    """One signed result of a KYC provider: 202 stored now, 200 duplicate, or a refusal that
+    writes nothing (but the security event of a failed signature). The order is the platform
+    path's: size (411, 413), media type (415), provider (404), provider active (409),
+    signature (401), JSON (400), the body and its verification (422)."""
+    try:
+        body = _read_body(request, settings.WEBHOOK_MAX_BODY_BYTES)
+    except BodyRefused as refused:
+        return _refuse_unauthenticated(request, refused.status, refused.code, refused.detail).answer
+    provider = kyc_provider_find(provider_slug)
+    if provider is None:
+        return _refuse_unauthenticated(
+            request, 404, "unknown_provider", f"No KYC provider {provider_slug!r}."
+        ).answer
+    if not provider.is_active:
+        return _refuse_unauthenticated(
+            request,
+            409,
+            "provider_inactive",
+            f"KYC provider {provider.slug} is inactive; its webhooks are refused until it is "
+            "active again.",
+        ).answer
+    try:
+        verification = signatures.signature_verify(
+            meta=request.meta,
+            body=body,
+            secrets=kyc_provider_secrets(provider.slug),
+            tolerance=settings.WEBHOOK_TIMESTAMP_TOLERANCE,
+        )
+    except signatures.SignatureError as error:
+        return _kyc_signature_refusal(request, provider.slug, error).answer
+    throttled = webhook_quota_hit(f"kyc:{provider.slug}")
+    if throttled is not None:
+        return _throttled(throttled)
+    try:
+        payload, _ = _json_load(body)
+    except ValueError as error:
+        return _error(400, "malformed_json", str(error))
+    if verification.scheme == signatures.SCHEME_STANDARD and isinstance(payload, dict):
+        if payload.get("eventId") is None:
+            payload["eventId"] = verification.webhook_id
+        elif payload["eventId"] != verification.webhook_id:
+            return _error(
+                422,
+                "invalid_event",
+                {"eventId": ["The event id differs from the webhook-id header."]},
+            )
+    try:
+        cleaned = kyc_provider_payload_clean(payload, provider=provider)
+    except ApplicationError as error:
+        return _error(error.status_code, error.code, error.detail)
+    event, duplicate = kyc_provider_event_store(
+        provider=provider,
+        cleaned=cleaned,
+        payload=payload,
+        verification_detail=verification.as_dict(),
+    )
+    return WebhookAnswer(
+        200 if duplicate else 202,
+        {"id": event.pk, "eventId": event.event_id, "duplicate": duplicate, "state": event.state},
+    )
+
+
+def _kyc_signature_refusal(request: WebhookRequest, slug: str, error) -> _Refusal:
+    throttled = failed_auth_hit(request.ip)
+    if throttled is not None:
+        return _Refusal(_throttled(throttled))  # a blocked prober writes nothing
+    stale = error.code == "stale_timestamp"
+    where = request.ip or "unknown address"
+    security_event_record(
+        kind=(
+            SecurityEvent.Kind.WEBHOOK_TIMESTAMP_STALE
+            if stale
+            else SecurityEvent.Kind.WEBHOOK_SIGNATURE_FAILED
+        ),
+        summary=(
+            f"Stale KYC webhook timestamp for {slug} from {where}"
+            if stale
+            else f"KYC webhook signature failed for {slug} from {where}"
+        ),
+        source_ip=request.ip,
+        detail={
+            "source": f"kyc:{slug}",
+            "path": request.path[:200],
+            "code": error.code,
+            "reason": error.detail,
+            "scheme": error.scheme,
+            "user_agent": str(request.meta.get("HTTP_USER_AGENT", ""))[:200],
+        },
+    )
+    return _Refusal(_error(401, error.code, error.detail))

@@ -20,6 +20,7 @@ from apps.compliance.models.gdpr import (  # noqa: F401
 from apps.compliance.models.kyc import (  # noqa: F401
     AgeVerification,
     KycProvider,
+    KycProviderEvent,
     KycVerification,
 )
 from apps.compliance.models.violations import (  # noqa: F401

@@ -114,6 +114,17 @@ class KycVerification(models.Model):
     def __str__(self) -> str:
         return f"KYC level {self.level_requested} for {self.creator} ({self.status})"
 
+    def deciding_provider_event(self):
+        """The provider's result that approved or rejected this verification, if one did
+        (reads ``provider_events``: prefetch it for a list)."""
+        for event in self.provider_events.all():
+            if event.state == KycProviderEvent.State.PROCESSED and event.status in (
+                KycProviderEvent.Status.APPROVED,
+                KycProviderEvent.Status.REJECTED,
+            ):
+                return event
+        return None
+
 
 class AgeVerification(models.Model):
     """One check that the creator is an adult, valid from ``verified_on`` to ``expires_on``."""
@@ -162,3 +173,88 @@ class AgeVerification(models.Model):
 
     def __str__(self) -> str:
         return f"age verification of {self.creator} until {self.expires_on:%Y-%m-%d}"
+
+
+class KycProviderEvent(models.Model):
+    """One result a KYC provider sent to its webhook (``POST /api/integrations/webhooks/kyc/
+    <provider>``), stored before it is answered and processed once, after the commit
+    (``services.kyc_provider``). ``event_id`` is the provider's id of the event: a second
+    delivery of it is answered as a duplicate and stores nothing. Rows are history: never
+    changed but by the processing, never deleted."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Waiting to be processed"
+        PROCESSED = "processed", "Applied to the verification"
+        IGNORED = "ignored", "Recorded, nothing to change"
+        FAILED = "failed", "Failed"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Still checking"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        EXPIRED = "expired", "Expired"
+
+    provider = models.ForeignKey(KycProvider, on_delete=models.PROTECT, related_name="+")
+    event_id = models.CharField(max_length=200)
+    verification = models.ForeignKey(
+        KycVerification, on_delete=models.PROTECT, related_name="provider_events"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices)
+    level = models.PositiveSmallIntegerField(choices=KYC_LEVEL_CHOICES, null=True, blank=True)
+    reason = models.TextField(blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    occurred_at = models.DateTimeField()
+    payload = models.JSONField()
+    verification_detail = models.JSONField(default=dict, blank=True)  # how it was signed
+    received_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RECEIVED)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_detail = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "KYC provider event"
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_id"], name="kyc_event_once"),
+            models.CheckConstraint(
+                condition=Q(state__in=["received", "processed", "ignored", "failed"]),
+                name="kyc_event_state_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "rejected", "expired"]),
+                name="kyc_event_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__isnull=True) | Q(level__lte=MAX_KYC_LEVEL),
+                name="kyc_event_level_0_3",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="kyc_event_due_idx"),
+            models.Index(fields=["verification", "occurred_at"], name="kyc_event_verif_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} ({self.get_status_display().lower()}, {self.state})"
+
+    OUTCOMES = {
+        "still_checking": "recorded: the provider is still checking",
+        "already_decided": "recorded, not applied: the verification was already decided",
+        "not_approved": "recorded, not applied: the verification was not approved",
+    }
+
+    def outcome_text(self) -> str:
+        """What became of the event, in words (the creator's compliance page)."""
+        if self.state == self.State.PROCESSED:
+            return "applied"
+        if self.state == self.State.IGNORED:
+            return self.OUTCOMES.get((self.result or {}).get("outcome"), "recorded, not applied")
+        if self.state == self.State.FAILED:
+            return f"failed: {self.error_detail or self.error_code}"
+        if self.error_detail:
+            return f"waiting to be retried: {self.error_detail}"
+        return "waiting to be processed"

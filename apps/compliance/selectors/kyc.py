@@ -6,10 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from apps.compliance.models import AgeVerification, KycVerification, Record2257
+from apps.compliance.models import (
+    AgeVerification,
+    KycProviderEvent,
+    KycVerification,
+    Record2257,
+)
 from apps.compliance.rules import KYC_LEVELS, kyc_limit_usd_minor
 from apps.compliance.selectors.violations import creators_with_open_critical_violations
 from apps.core.currencies import money_text
@@ -146,10 +151,17 @@ def compliance_creators() -> QuerySet[Creator]:
 
 
 def creator_kyc_verifications(creator: Creator, *, limit: int = 100) -> list[KycVerification]:
-    """The creator's KYC verifications, newest first, every decision kept (history)."""
+    """The creator's KYC verifications, newest first, every decision kept (history), each with
+    the results its provider sent (``provider_events``, oldest first)."""
     return list(
         KycVerification.objects.filter(creator=creator)
         .select_related("provider", "requested_by", "reviewer")
+        .prefetch_related(
+            Prefetch(
+                "provider_events",
+                queryset=KycProviderEvent.objects.order_by("received_at", "pk"),
+            )
+        )
         .order_by("-requested_at", "-id")[:limit]
     )
 

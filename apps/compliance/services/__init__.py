@@ -46,6 +46,14 @@ from apps.compliance.services.kyc import (  # noqa: F401
     kyc_verification_decide,
     kyc_verification_request,
 )
+from apps.compliance.services.kyc_provider import (  # noqa: F401
+    kyc_provider_event_process_now,
+    kyc_provider_event_replay,
+    kyc_provider_event_store,
+    kyc_provider_events_due,
+    kyc_provider_find,
+    kyc_provider_payload_clean,
+)
 from apps.compliance.services.scan import (  # noqa: F401
     ScanReport,
     age_expiry_warnings_send,
