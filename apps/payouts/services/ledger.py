@@ -42,6 +42,7 @@ from apps.ledger.services import (
     EntryDraft,
     PostingSpec,
     entries_post_bulk,
+    entries_post_bulk_ids,
     entry_post,
     run_in_transaction,
 )
@@ -347,12 +348,12 @@ def payouts_reserve_new(payouts: Sequence[NewPayout]) -> None:
     if not drafts:
         return
     _check_funds(needed)
-    results = entries_post_bulk(drafts)
+    entry_ids = entries_post_bulk_ids(drafts)
     # One statement: every payout its entry (the new payouts have none yet).
     rows_update(
         Payout,
         "reserve_entry_id",
-        {p.pk: r.entry.pk for p, r in zip(payouts, results, strict=True)},
+        {p.pk: entry_id for p, entry_id in zip(payouts, entry_ids, strict=True)},
     )
 
 
