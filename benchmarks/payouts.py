@@ -5,14 +5,20 @@
 
 The database named in DATABASE_URL is DROPPED, re-created and migrated. Fixtures (benchmark
 data, written in bulk, not through the per-row services): ``--creators`` active creators on
-boyfanz, KYC level 3, age verified, each with a verified default ACH method (details sealed
-by apps.core.crypto), a threshold schedule that is due, their available and in_payout accounts
-opened, and 100.00 USD available, posted through ``entries_post_bulk`` (the ledger door).
+boyfanz with the compliance records they are paid on (an approved level-3 KYC verification,
+an age verification for a year, a complete 2257 record with an accepted passport; the
+creators' ``kyc_level`` and ``age_verified_until`` derived from those rows in one UPDATE, see
+``compliance_rows_create`` for why not the per-creator services), each with a verified
+default ACH method (details sealed by apps.core.crypto), a threshold schedule that is due,
+their available and in_payout accounts opened, and 100.00 USD available, posted through
+``entries_post_bulk`` (the ledger door).
 
 Then, in this order:
 
   raw baseline   psycopg alone, in one transaction that is rolled back: read every eligible
-                 creator's available balance in one query, insert the batch, the payouts and
+                 creator's available balance in one query (with the same compliance rules as
+                 the service: age verified, a complete 2257 record, no open critical
+                 violation, no open payout, the KYC limit), insert the batch, the payouts and
                  their items with ``unnest`` inserts, and post the reservations through the
                  database's batch function (``ledger_post_batch``) in chunks of 2,000: the
                  same rows the service writes, without its checks
@@ -63,6 +69,7 @@ def fixtures_create(creators: int) -> None:
 
     from apps.accounts.models import User
     from apps.accounts.roles import Role
+    from apps.compliance.models import KycProvider
     from apps.creators.models import Creator, PlatformAccount
     from apps.ledger.accounts import account_key, network_account
     from apps.ledger.models import Account, AccountKind, EntryKind
@@ -72,6 +79,7 @@ def fixtures_create(creators: int) -> None:
 
     platform = Platform.objects.get(slug="boyfanz")
     ach = Processor.objects.get(code="ach")
+    verifymy = KycProvider.objects.get(slug="verifymy")
     clearing = network_account(AccountKind.PROCESSOR_CLEARING, "USD")
     password = make_password(None)
     verified_until = timezone.now().date() + timedelta(days=365)
@@ -93,14 +101,13 @@ def fixtures_create(creators: int) -> None:
                 Creator(
                     user=u,
                     display_name=f"Bench {i}",
-                    kyc_level=3,
                     country="US",
-                    age_verified_until=verified_until,
                     default_currency_id="USD",
                 )
                 for i, u in zip(n, users, strict=True)
             ]
         )
+        compliance_rows_create(rows, verifymy, verified_until, now)
         PlatformAccount.objects.bulk_create(
             [PlatformAccount(creator=c, platform=platform, external_id=f"b{c.pk}") for c in rows]
         )
@@ -162,6 +169,135 @@ def fixtures_create(creators: int) -> None:
         print(f"  {min(start + CHUNK, creators):,} creators", file=sys.stderr)
 
 
+def compliance_rows_create(creators, provider, verified_until, now) -> None:
+    """The compliance records each benchmark creator is paid on, written in bulk: an approved
+    KYC verification of level 3 (VerifyMy), an age verification until ``verified_until``, and
+    a complete 2257 record (performer, an accepted passport whose number is sealed with its
+    own data key as ``identity_document_upload`` does, version 1 examined today, content
+    references). Then the creators' derived fields (``kyc_level``, ``age_verified_until``)
+    are derived from those rows in one UPDATE each: the set-based form of
+    ``creator_compliance_derive`` (max approved, unexpired level; latest expiry).
+
+    Why not the services: ``kyc_verification_decide``, ``age_verification_record``,
+    ``performer_create`` and ``record_2257_amend`` are one-creator writes (each audited, the
+    derivation announced to the platforms); 100,000 of each would take longer than the
+    benchmark itself and measure nothing this benchmark is about. The rows written here are
+    the rows those services leave behind (same columns, same check constraints, the 2257
+    record's stored ``is_complete``/``missing`` computed by ``Record2257Version.completeness``
+    on the version), so the payout build reads real compliance rows, not a shortcut on the
+    creator."""
+    from datetime import date
+
+    from django.db.models import Max, OuterRef, Subquery
+
+    from apps.compliance import documents_crypto as dc
+    from apps.compliance.models import (
+        AgeVerification,
+        IdentityDocument,
+        KycVerification,
+        Performer,
+        Record2257,
+        Record2257Version,
+    )
+    from apps.creators.models import Creator
+
+    today = now.date()
+    born = date(1990, 1, 2)
+    KycVerification.objects.bulk_create(
+        [
+            KycVerification(
+                creator=c,
+                provider=provider,
+                provider_reference=f"bench-{c.pk}",
+                level_requested=3,
+                level_granted=3,
+                status=KycVerification.Status.APPROVED,
+                requested_at=now,
+                decided_at=now,
+                decision_reason="Benchmark: documents checked",
+            )
+            for c in creators
+        ]
+    )
+    AgeVerification.objects.bulk_create(
+        [
+            AgeVerification(
+                creator=c,
+                method="provider",
+                date_of_birth=born,
+                verified_on=today,
+                expires_on=verified_until,
+                note="Benchmark",
+                created_at=now,
+            )
+            for c in creators
+        ]
+    )
+    performers = Performer.objects.bulk_create(
+        [
+            Performer(creator=c, legal_name=c.display_name, date_of_birth=born, created_at=now)
+            for c in creators
+        ]
+    )
+    documents = []
+    for c in creators:
+        document = IdentityDocument(
+            creator=c,
+            document_type="passport",
+            issuing_country="US",
+            expires_on=today + timedelta(days=3 * 365),
+            uploaded_at=now,
+            status=IdentityDocument.Status.ACCEPTED,
+            reviewed_at=now,
+            review_reason="Benchmark: checked",
+        )
+        key, document.data_key_sealed, document.key_id = dc.data_key_new(document.uid)
+        document.number_encrypted = dc.number_encrypt(key, document.uid, f"B{c.pk:08d}")
+        documents.append(document)
+    IdentityDocument.objects.bulk_create(documents)
+    records = Record2257.objects.bulk_create(
+        [
+            Record2257(performer=p, created_at=now, amended_at=now, version_count=1)
+            for p in performers
+        ]
+    )
+    versions = [
+        Record2257Version(
+            record=r,
+            number=1,
+            legal_name=p.legal_name,
+            date_of_birth=born,
+            names=[],
+            id_document=d,
+            id_examined_on=today,
+            content_references=[f"boyfanz:post/{p.creator_id}"],
+            reason="",
+            created_at=now,
+        )
+        for r, p, d in zip(records, performers, documents, strict=True)
+    ]
+    Record2257Version.objects.bulk_create(versions)
+    # What the services store after each version: completeness of the newest version.
+    missing = {r.pk: v.completeness() for r, v in zip(records, versions, strict=True)}
+    assert not any(missing.values()), "benchmark 2257 records must be complete"
+    Record2257.objects.filter(pk__in=list(missing)).update(is_complete=True, missing=[])
+    ids = [c.pk for c in creators]
+    Creator.objects.filter(pk__in=ids).update(
+        kyc_level=Subquery(
+            KycVerification.objects.filter(creator=OuterRef("pk"), status="approved")
+            .values("creator")
+            .annotate(m=Max("level_granted"))
+            .values("m")[:1]
+        ),
+        age_verified_until=Subquery(
+            AgeVerification.objects.filter(creator=OuterRef("pk"))
+            .values("creator")
+            .annotate(m=Max("expires_on"))
+            .values("m")[:1]
+        ),
+    )
+
+
 RAW_ELIGIBLE = """
 SELECT c.id, m.id, a.id, ip.id, -SUM(b.balance) AS available
   FROM creators_creator c
@@ -173,8 +309,24 @@ SELECT c.id, m.id, a.id, ip.id, -SUM(b.balance) AS available
  WHERE c.status = 'active' AND c.age_verified_until >= current_date
    AND NOT EXISTS (SELECT 1 FROM creators_payouthold h
                     WHERE h.creator_id = c.id AND h.released_at IS NULL)
+   AND EXISTS (SELECT 1 FROM compliance_record2257 r
+                 JOIN compliance_performer p ON p.id = r.performer_id
+                WHERE p.creator_id = c.id AND r.is_complete)
+   AND NOT EXISTS (SELECT 1 FROM compliance_violation v
+                    WHERE v.creator_id = c.id AND v.severity = 'critical'
+                      AND v.status IN ('open', 'investigating'))
+   AND NOT EXISTS (SELECT 1 FROM payouts_payout op
+                     JOIN payouts_payoutbatch ob ON ob.id = op.batch_id
+                    WHERE op.creator_id = c.id AND op.state IN ('pending', 'submitted')
+                      AND ob.status IN ('draft', 'approved', 'submitted'))
  GROUP BY c.id, m.id, a.id, ip.id
 HAVING -SUM(b.balance) > 0
+   -- the KYC limit over 30 days (USD, level 0 $100, 1 $1,000, 2 $10,000, 3 unlimited)
+   AND (c.kyc_level >= 3 OR -SUM(b.balance) + COALESCE((
+        SELECT SUM(k.amount_minor) FROM payouts_payout k
+         WHERE k.creator_id = c.id AND k.created_at > now() - interval '30 days'
+           AND k.state NOT IN ('failed', 'cancelled')), 0)
+        <= (ARRAY[10000, 100000, 1000000])[c.kyc_level + 1])
  ORDER BY c.id
 """
 

@@ -112,3 +112,56 @@ def post_earning(
         transaction_id=key or f"tx-{seq}",
         idempotency_key=key or f"evt-{seq}",
     )
+
+
+def record_2257_complete(creator, *, date_of_birth=None):
+    """Give ``creator`` a complete 2257 record through the compliance services, as compliance
+    staff would: the performer and version 1 (``performer_create``), a passport uploaded and
+    accepted, then an amendment recording it examined today with content references. A
+    creator who already has a record is left as they are. Returns the record."""
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from apps.compliance.demo import demo_png
+    from apps.compliance.models import Performer
+    from apps.compliance.services import (
+        identity_document_review,
+        identity_document_upload,
+        performer_create,
+        record_2257_amend,
+    )
+
+    existing = Performer.objects.filter(creator=creator).select_related("record_2257").first()
+    if existing is not None:
+        return existing.record_2257
+    today = timezone.localdate()
+    born = date_of_birth or date(1990, 1, 2)
+    legal_name = creator.legal_name or creator.display_name
+    performer = performer_create(
+        creator=creator, legal_name=legal_name, date_of_birth=born, actor=None
+    )
+    document = identity_document_upload(
+        creator=creator,
+        document_type="passport",
+        issuing_country="US",
+        number=f"T{creator.pk:08d}",
+        expires_on=today + timedelta(days=3 * 365),
+        files=[demo_png()],
+        actor=None,
+    )
+    identity_document_review(document=document, accept=True, reason="Test: checked", actor=None)
+    record = performer.record_2257
+    record_2257_amend(
+        record=record,
+        actor=None,
+        reason="Test: ID examined",
+        legal_name=legal_name,
+        date_of_birth=born,
+        names=[],
+        id_document=document,
+        id_examined_on=today,
+        content_references=[f"boyfanz:post/{creator.pk}"],
+    )
+    record.refresh_from_db()
+    return record

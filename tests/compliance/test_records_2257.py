@@ -312,17 +312,25 @@ def test_the_demo_records_complete_and_incomplete_records(creator_factory, today
     from apps.compliance.demo import ComplianceDemoSummary, demo_records_2257
 
     summary = ComplianceDemoSummary()
-    creators = [creator_factory() for _ in range(6)]  # consecutive ids: two of each pk % 3
+    creators = [creator_factory() for _ in range(20)]  # consecutive ids: every pk % 20
     for creator in creators:
         demo_records_2257(creator, date(1990, 1, 1), summary)
-    assert summary.records_2257_complete == 2
-    assert summary.records_2257_incomplete == 3  # two creators and one co-performer
-    assert summary.identity_documents == 5
-    assert Record2257.objects.filter(is_complete=True).count() == 2
-    assert Record2257.objects.filter(is_complete=False).count() == 3
+    pks = [c.pk for c in creators]
+    # pk % 20 == 19: no record; == 4: incomplete (document not reviewed); else complete (every
+    # creator produces content and is paid); every sixth with a record has a co-performer.
+    with_record = [pk for pk in pks if pk % 20 != 19]
+    complete = [pk for pk in with_record if pk % 20 != 4]
+    co_performers = [pk for pk in with_record if pk % 6 == 0]
+    incomplete = len(with_record) - len(complete) + len(co_performers)
+    assert (len(with_record), len(complete)) == (19, 18)
+    assert summary.records_2257_complete == len(complete)
+    assert summary.records_2257_incomplete == incomplete
+    assert summary.identity_documents == len(with_record) + len(co_performers)
+    assert Record2257.objects.filter(is_complete=True).count() == len(complete)
+    assert Record2257.objects.filter(is_complete=False).count() == incomplete
     for creator in creators:  # a rerun adds nothing
         demo_records_2257(creator, date(1990, 1, 1), summary)
-    assert Record2257.objects.count() == 5
+    assert Record2257.objects.count() == len(complete) + incomplete
 
 
 @pytest.mark.postgres

@@ -111,13 +111,26 @@ def processor(db):
 
 @pytest.fixture
 def payable_creator(db, creator_factory):
-    """A creator who can be paid: active, age verified for a year, KYC level 2, 100.00 USD
+    """A creator who can be paid: active, age verified for a year, KYC level 2, a complete
+    2257 record (``record_2257=False``: none), 100.00 USD
     available on boyfanz, a verified default sandbox method, a threshold schedule with threshold
     and minimum 0 (due whenever money is available)."""
 
-    def make(amount="100.00", *, currency="USD", kyc_level=2, processor="sandbox", **fields):
+    def make(
+        amount="100.00",
+        *,
+        currency="USD",
+        kyc_level=2,
+        processor="sandbox",
+        record_2257=True,
+        **fields,
+    ):
+        from tests.factories import record_2257_complete
+
         fields.setdefault("age_verified_until", timezone.now().date() + timedelta(days=365))
         creator = creator_factory(currency=currency, kyc_level=kyc_level, **fields)
+        if record_2257:
+            record_2257_complete(creator)
         if amount:
             fund(creator, amount, currency=currency)
         make_method(creator, processor, currency=currency)

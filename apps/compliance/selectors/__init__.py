@@ -2,6 +2,8 @@
 the violations queue, a creator's violations, what payout eligibility asks)."""
 
 from apps.compliance.selectors.documents import (  # noqa: F401
+    creator_2257_gap,
+    creator_has_complete_2257,
     creator_identity_documents,
     creator_record_2257,
     creators_with_incomplete_2257,

@@ -121,6 +121,29 @@ def creators_with_incomplete_2257(creator_ids: Iterable[int] | None = None) -> s
     return set(creators.filter(~Exists(complete)).order_by().values_list("pk", flat=True))
 
 
+def creator_has_complete_2257():
+    """An ``Exists`` expression for a Creator queryset: true when the creator's 2257 record is
+    complete (payout eligibility keeps only them, in SQL, set-based)."""
+    return Exists(Record2257.objects.filter(performer__creator_id=OuterRef("pk"), is_complete=True))
+
+
+def creator_2257_gap(creator_id: int) -> list[str] | None:
+    """What keeps the creator's 2257 record from being complete, in words (one query):
+    ``None`` when it is complete, ``[]`` when there is no record at all, else the stored
+    ``missing`` list (e.g. ``["no date of birth", "no ID document examined"]``)."""
+    row = (
+        Record2257.objects.filter(performer__creator_id=creator_id)
+        .values_list("is_complete", "missing")
+        .first()
+    )
+    if row is None:
+        return []
+    is_complete, missing = row
+    if is_complete:
+        return None
+    return list(missing or []) or ["not complete"]
+
+
 def record_2257_retention_holds(creator: Creator, *, today: date | None = None) -> list[str]:
     """Why the creator's 2257 data must still be kept, in words (empty: nothing holds it):
     e.g. ``["2257 record #12 must be kept until 2033-12-02"]``. The GDPR erasure refuses

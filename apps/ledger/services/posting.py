@@ -265,13 +265,8 @@ BULK_ENTRY_CHUNK = 1000  # entries per INSERT (12 parameters each)
 BULK_POSTING_CHUNK = 4000  # postings per INSERT (4 parameters each)
 
 
-def entries_post_bulk(drafts: Iterable[EntryDraft]) -> list[PostResult]:
-    """Post many entries in one transaction (imports, back-fills, batch webhooks): all or
-    nothing, set-based. Entries go in with multi-row ``INSERT … ON CONFLICT DO NOTHING
-    RETURNING``; keys that already exist return their first entry (or 409 if the postings
-    differ); the postings of the whole batch go in sorted by account, so concurrent batches
-    and single posts take counter locks in one global order."""
-    drafts = list(drafts)
+def _drafts_check(drafts: list[EntryDraft]) -> None:
+    """Every draft a known kind and a valid, balanced entry; no key twice."""
     seen: set[str] = set()
     for draft in drafts:
         if draft.kind not in ENTRY_KINDS:
@@ -283,6 +278,16 @@ def entries_post_bulk(drafts: Iterable[EntryDraft]) -> list[PostResult]:
                 f"Key {draft.idempotency_key!r} appears twice in one batch.",
             )
         seen.add(draft.idempotency_key)
+
+
+def entries_post_bulk(drafts: Iterable[EntryDraft]) -> list[PostResult]:
+    """Post many entries in one transaction (imports, back-fills, batch webhooks): all or
+    nothing, set-based. Entries go in with multi-row ``INSERT … ON CONFLICT DO NOTHING
+    RETURNING``; keys that already exist return their first entry (or 409 if the postings
+    differ); the postings of the whole batch go in sorted by account, so concurrent batches
+    and single posts take counter locks in one global order."""
+    drafts = list(drafts)
+    _drafts_check(drafts)
     if not drafts:
         return []
     fingerprints = [_fingerprint(d.kind, d.postings) for d in drafts]
@@ -290,6 +295,21 @@ def entries_post_bulk(drafts: Iterable[EntryDraft]) -> list[PostResult]:
     if connection.vendor == "postgresql":
         return run_in_transaction(lambda: _bulk_postgresql(drafts, fingerprints))
     return run_in_transaction(lambda: _bulk_rows(drafts, fingerprints))
+
+
+def entries_post_bulk_ids(drafts: Iterable[EntryDraft]) -> list[int]:
+    """``entries_post_bulk`` returning only the entries' ids, in draft order (a key that
+    already exists gives its first entry's id, or 409 if the postings differ): for callers
+    that only record which entry moved the money (a batch build's reservations), without a
+    ``JournalEntry`` instance per entry. Same checks, same statements."""
+    drafts = list(drafts)
+    if connection.vendor != "postgresql":
+        return [result.entry.pk for result in entries_post_bulk(drafts)]
+    _drafts_check(drafts)
+    if not drafts:
+        return []
+    fingerprints = [_fingerprint(d.kind, d.postings) for d in drafts]
+    return run_in_transaction(lambda: _bulk_postgresql(drafts, fingerprints, ids_only=True))
 
 
 # Binary parameters (%b): psycopg's C dumpers send the arrays without quoting every element.
@@ -300,7 +320,7 @@ _POST_BATCH = (
 )
 
 
-def _bulk_postgresql(drafts: list[EntryDraft], fingerprints: list[str]) -> list[PostResult]:
+def _bulk_postgresql(drafts: list[EntryDraft], fingerprints: list[str], *, ids_only=False):
     """One call of the database's set-based door (migration 0006): entries, postings and
     balance counters in three statements, the same checks as the row triggers, set-based."""
 
@@ -334,7 +354,38 @@ def _bulk_postgresql(drafts: list[EntryDraft], fingerprints: list[str]) -> list[
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(_POST_BATCH, params)
         created = dict(cursor.fetchall())
+    if ids_only:
+        return _bulk_ids(drafts, fingerprints, created)
     return _bulk_results(drafts, fingerprints, created, posted_at)
+
+
+def _bulk_ids(drafts: list[EntryDraft], fingerprints: list[str], created: dict) -> list[int]:
+    """Entry ids in draft order; ``created`` maps 1-based positions to new ids. Keys that
+    already existed give their first entry's id, or are refused if the postings differ."""
+    missing = [d.idempotency_key for i, d in enumerate(drafts, 1) if i not in created]
+    existing = (
+        {
+            key: (pk, fingerprint)
+            for key, pk, fingerprint in JournalEntry.objects.filter(
+                idempotency_key__in=missing
+            ).values_list("idempotency_key", "pk", "fingerprint")
+        }
+        if missing
+        else {}
+    )
+    ids: list[int] = []
+    for position, (draft, fingerprint) in enumerate(zip(drafts, fingerprints, strict=True), 1):
+        entry_id = created.get(position)
+        if entry_id is None:
+            entry_id, first = existing[draft.idempotency_key]
+            if first != fingerprint:
+                raise ApplicationError(
+                    "idempotency_conflict",
+                    f"Key {draft.idempotency_key!r} was already used for a different entry.",
+                    status_code=409,
+                )
+        ids.append(entry_id)
+    return ids
 
 
 def _entry_values(draft: EntryDraft, fingerprint: str, posted_at) -> tuple:

@@ -1,8 +1,9 @@
 """Whether a creator can be paid now, how much, and why not — computed once, the same for
 staff screens, the creator's own page and the batch builder.
 
-Rules (docs/payouts.md): an active creator; an unexpired age verification; no open critical
-compliance violation (apps.compliance); a verified
+Rules (docs/payouts.md): an active creator; an unexpired age verification; a complete 2257
+record (every creator with something to pay produces content: a balance comes only from
+earnings); no open critical compliance violation (apps.compliance); a verified
 default payout method on an active processor that pays in its currency; no open payout hold;
 available balance (in the method's currency) at least the schedule's minimum and the
 processor's minimum; the schedule is due (weekly weekday, monthly day, threshold reached;
@@ -26,12 +27,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from apps.compliance.rules import KYC_LIMIT_WINDOW, KYC_LIMITS_USD_MINOR, kyc_limit_usd_minor
 from apps.compliance.selectors import (
     CriticalViolation,
+    creator_2257_gap,
+    creator_has_complete_2257,
     creator_has_open_critical_violation,
     creators_with_open_critical_violations,
 )
@@ -39,7 +42,14 @@ from apps.core.currencies import money_text
 from apps.core.exceptions import ApplicationError
 from apps.creators.models import Creator, PayoutHold
 from apps.ledger.models import Account, AccountBalance, AccountKind
-from apps.payouts.models import Payout, PayoutBatch, PayoutMethod, PayoutSchedule, ProcessorCurrency
+from apps.payouts.models import (
+    Payout,
+    PayoutBatch,
+    PayoutMethod,
+    PayoutSchedule,
+    Processor,
+    ProcessorCurrency,
+)
 from apps.payouts.selectors.fx import FxTable
 
 # The KYC limits are a compliance rule: one table, in apps.compliance.rules.
@@ -52,11 +62,22 @@ OPEN_BATCH_STATUSES = (
 NOT_COUNTED_STATES = (Payout.State.FAILED, Payout.State.CANCELLED)
 OPEN_PAYOUT_STATES = (Payout.State.PENDING, Payout.State.SUBMITTED)
 BATCH_CHUNK = 2000
+CREATOR_FIELDS = (
+    "id",
+    "display_name",
+    "legal_name",
+    "status",
+    "kyc_level",
+    "age_verified_until",
+    "default_currency_id",
+)
+METHOD_FIELDS = ("id", "creator_id", "processor_id", "currency_id", "status", "is_default")
 
 MESSAGES = {
     "creator_not_active": "The creator's account is {status}, not active.",
     "age_verification_missing": "No age verification on file.",
     "age_verification_expired": "The age verification expired on {until}.",
+    "record_2257_incomplete": "No complete 2257 record: {missing}.",
     "no_payout_method": "No default payout method is set.",
     "payout_method_not_verified": "The default payout method is {status}: it must be verified.",
     "processor_inactive": "Payouts through {processor} are switched off.",
@@ -80,6 +101,8 @@ MESSAGES = {
     "below_threshold": "Available {available} has not reached the threshold {threshold}.",
     "fx_rate_missing": "No exchange rate for {currency} to USD is on file.",
 }
+# ``record_2257_incomplete`` when the creator has no record at all (same code, other words).
+RECORD_2257_NONE = "No 2257 record is on file."
 
 
 @dataclass
@@ -164,6 +187,7 @@ class _Facts:
     open_hold: PayoutHold | None
     open_batch_id: int | None
     critical_violation: CriticalViolation | None
+    record_2257_gap: list[str] | None  # None: complete; []: no record; else what is missing
     lines: list[Line]
     used_by_currency: dict[str, int]  # payouts of the last 30 days counted for KYC
     paid_today: bool
@@ -184,6 +208,12 @@ def _evaluate(facts: _Facts, fx: FxTable, now: datetime, *, require_due: bool) -
         refuse("age_verification_missing")
     elif creator.age_verified_until < today:
         refuse("age_verification_expired", until=creator.age_verified_until.isoformat())
+    if facts.record_2257_gap is not None:
+        # One reason code either way; the message says whether there is a record at all.
+        if facts.record_2257_gap:
+            refuse("record_2257_incomplete", missing="; ".join(facts.record_2257_gap))
+        else:
+            reasons.append({"code": "record_2257_incomplete", "message": RECORD_2257_NONE})
     if facts.open_hold is not None:
         refuse("payout_hold", reason=facts.open_hold.reason or facts.open_hold.get_source_display())
     if facts.critical_violation is not None:
@@ -325,18 +355,33 @@ def _evaluate(facts: _Facts, fx: FxTable, now: datetime, *, require_due: bool) -
 # --- one creator, every reason ------------------------------------------------------------
 
 
+def _creators_q(creator_ids, field: str = "creator_id") -> Q:
+    """Rows of ``creator_ids``, as a filter: their id range when they are dense (a batch
+    chunk: consecutive candidates), else an ``IN`` list. A range is one index range scan and
+    two parameters where 2,000 ids are 2,000 parameters rendered into the SQL; it may bring
+    rows of other creators in the range, which callers ignore (their results are looked up
+    by the creators they asked for)."""
+    ids = creator_ids if isinstance(creator_ids, list) else list(creator_ids)
+    if len(ids) > 50:
+        low, high = min(ids), max(ids)
+        if high - low < 4 * len(ids):
+            return Q(**{f"{field}__gte": low, f"{field}__lte": high})
+    return Q(**{f"{field}__in": ids})
+
+
 def _lines_for(creator_ids, currency_of: dict[int, str]) -> dict[int, list[Line]]:
     """Available balances (positive = owed) in each creator's payout currency, with the
     matching in_payout account if it exists yet. Three queries for any number of creators."""
     accounts = list(
         Account.objects.filter(
-            creator_id__in=creator_ids, kind__in=[AccountKind.AVAILABLE, AccountKind.IN_PAYOUT]
+            _creators_q(creator_ids), kind__in=[AccountKind.AVAILABLE, AccountKind.IN_PAYOUT]
         ).values_list("pk", "creator_id", "platform_id", "platform__slug", "kind", "currency_id")
     )
     wanted = [a for a in accounts if a[5] == currency_of.get(a[1])]
-    available_ids = [a[0] for a in wanted if a[4] == AccountKind.AVAILABLE]
     sums = dict(
-        AccountBalance.objects.filter(account_id__in=available_ids)
+        AccountBalance.objects.filter(
+            _creators_q(creator_ids, "account__creator_id"), account__kind=AccountKind.AVAILABLE
+        )
         .values("account_id")
         .annotate(s=Sum("balance"))
         .values_list("account_id", "s")
@@ -360,36 +405,48 @@ def _lines_for(creator_ids, currency_of: dict[int, str]) -> dict[int, list[Line]
     return lines
 
 
-def _kyc_used(creator_ids, now: datetime) -> dict[int, dict[str, int]]:
-    rows = (
-        Payout.objects.filter(creator_id__in=creator_ids, created_at__gt=now - KYC_WINDOW)
-        .exclude(state__in=NOT_COUNTED_STATES)
-        .values("creator_id", "currency_id")
-        .annotate(s=Sum("amount_minor"))
-    )
-    used: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in rows:
-        used[row["creator_id"]][row["currency_id"]] = row["s"] or 0
-    return used
+@dataclass
+class _PayoutFacts:
+    """What a creator's recent and open payouts decide: the KYC usage (last 30 days, by
+    currency), whether one was created today, and the open batch of a payout on its way."""
+
+    used: dict[int, dict[str, int]]
+    paid_today: set[int]
+    open_batches: dict[int, int]
 
 
-def _paid_today(creator_ids, now: datetime) -> set[int]:
+def _payout_facts(creator_ids, now: datetime) -> _PayoutFacts:
+    """One query for the three payout rules (one scan of the payouts, not three): the payouts
+    of the last 30 days that did not fail and were not cancelled count for KYC (those of
+    today make a weekly/monthly schedule not due), and a pending or submitted payout in a
+    draft, approved or submitted batch is an open payout whatever its age."""
     start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    return set(
-        Payout.objects.filter(creator_id__in=creator_ids, created_at__gte=start)
-        .exclude(state__in=NOT_COUNTED_STATES)
-        .values_list("creator_id", flat=True)
+    since = now - KYC_WINDOW
+    rows = (
+        Payout.objects.filter(_creators_q(creator_ids))
+        .filter(Q(created_at__gt=since) | Q(state__in=OPEN_PAYOUT_STATES))
+        .order_by()
+        .values_list(
+            "creator_id",
+            "currency_id",
+            "amount_minor",
+            "state",
+            "created_at",
+            "batch_id",
+            "batch__status",
+        )
     )
-
-
-def _open_batches(creator_ids) -> dict[int, int]:
-    return dict(
-        Payout.objects.filter(
-            creator_id__in=creator_ids,
-            state__in=OPEN_PAYOUT_STATES,
-            batch__status__in=OPEN_BATCH_STATUSES,
-        ).values_list("creator_id", "batch_id")
-    )
+    facts = _PayoutFacts(used=defaultdict(dict), paid_today=set(), open_batches={})
+    for creator_id, currency, amount, state, created_at, batch_id, batch_status in rows:
+        if state in OPEN_PAYOUT_STATES and batch_status in OPEN_BATCH_STATUSES:
+            facts.open_batches[creator_id] = batch_id
+        if state in NOT_COUNTED_STATES or created_at <= since:
+            continue
+        by_currency = facts.used[creator_id]
+        by_currency[currency] = by_currency.get(currency, 0) + amount
+        if created_at >= start:
+            facts.paid_today.add(creator_id)
+    return facts
 
 
 def _processor_currencies() -> dict[tuple[int, str], ProcessorCurrency]:
@@ -422,17 +479,19 @@ def creator_payout_eligibility(
             processor_id=method.processor_id, currency_id=method.currency_id
         ).first()
     currency = method.currency_id if method else creator.default_currency_id
+    payouts = _payout_facts([creator.pk], now)
     facts = _Facts(
         creator=creator,
         method=method,
         schedule=schedule,
         processor_currency=pc,
         open_hold=PayoutHold.objects.filter(creator=creator, released_at__isnull=True).first(),
-        open_batch_id=_open_batches([creator.pk]).get(creator.pk),
+        open_batch_id=payouts.open_batches.get(creator.pk),
         critical_violation=creators_with_open_critical_violations([creator.pk]).get(creator.pk),
+        record_2257_gap=creator_2257_gap(creator.pk),
         lines=_lines_for([creator.pk], {creator.pk: currency}).get(creator.pk, []),
-        used_by_currency=_kyc_used([creator.pk], now).get(creator.pk, {}),
-        paid_today=creator.pk in _paid_today([creator.pk], now),
+        used_by_currency=payouts.used.get(creator.pk, {}),
+        paid_today=creator.pk in payouts.paid_today,
     )
     return _evaluate(facts, FxTable(now), now, require_due=require_due)
 
@@ -440,10 +499,12 @@ def creator_payout_eligibility(
 # --- every payable creator, set-based -------------------------------------------------------
 
 
-def _candidates(processor=None, currency=None, now: datetime | None = None):
+def _candidates(processor=None, currency=None, now: datetime | None = None, *, open_payouts=True):
     """Creators who pass the row-level rules in SQL (active, age verified, verified default
-    method on an active processor, no open hold, no open critical compliance violation, no
-    open payout)."""
+    method on an active processor, a complete 2257 record, no open hold, no open critical
+    compliance violation, no open payout). ``open_payouts=False`` leaves the open-payout rule
+    to the caller (the batch's chunks ask it in one query each: payouts grow while a build
+    runs, and a plan made on the table's old statistics would scan it once per creator)."""
     today = timezone.localdate(now)
     methods = PayoutMethod.objects.filter(
         is_default=True, status=PayoutMethod.Status.VERIFIED, processor__active=True
@@ -458,14 +519,16 @@ def _candidates(processor=None, currency=None, now: datetime | None = None):
         state__in=OPEN_PAYOUT_STATES,
         batch__status__in=OPEN_BATCH_STATUSES,
     )
-    return (
+    candidates = (
         Creator.objects.filter(status=Creator.Status.ACTIVE, age_verified_until__gte=today)
         .filter(Exists(methods.filter(creator=OuterRef("pk"))))
+        .filter(creator_has_complete_2257())
         .exclude(Exists(open_hold))
         .exclude(creator_has_open_critical_violation())
-        .exclude(Exists(open_payout))
-        .order_by("pk")
-    ), methods
+    )
+    if open_payouts:
+        candidates = candidates.exclude(Exists(open_payout))
+    return candidates.order_by("pk"), methods
 
 
 def eligible_payouts_for_batch(
@@ -480,25 +543,44 @@ def eligible_payouts_for_batch(
 ) -> Iterator[Eligibility]:
     """Every creator payable now (optionally through one processor / in one currency, or
     among ``creator_ids``; from the balances on ``platform_slugs`` only), as eligible
-    ``Eligibility`` results with their lines. Queries: 2 up front, then 6 per chunk of
-    ``chunk_size`` creators, whatever the history."""
+    ``Eligibility`` results with their lines. Queries: 3 up front, then 6 per chunk of
+    ``chunk_size`` creators (candidates, their payouts: open, KYC usage and today's,
+    methods, schedules, accounts, balances), whatever the history."""
     now = now or timezone.now()
     fx = FxTable(now)
     pcs = _processor_currencies()
-    candidates, methods = _candidates(processor, currency, now)
+    processors = Processor.objects.in_bulk()
+    candidates, methods = _candidates(processor, currency, now, open_payouts=False)
+    # Only the columns the rules and the payouts read (not a method's sealed details).
+    candidates = candidates.only(*CREATOR_FIELDS)
+    methods = methods.only(*METHOD_FIELDS)
+    last_id = None
     if creator_ids is not None:
-        candidates = candidates.filter(pk__in=list(creator_ids))
+        creator_ids = list(creator_ids)
+        last_id = max(creator_ids, default=0)
+        wanted_ids = set(creator_ids)
+        # By id range when dense: PostgreSQL then walks the primary key over the chunk and
+        # checks each rule's EXISTS by index, instead of hashing whole tables every chunk.
+        candidates = candidates.filter(_creators_q(creator_ids, "pk"))
     last_pk = 0
     while True:
-        creators = list(candidates.filter(pk__gt=last_pk)[:chunk_size])
-        if not creators:
+        fetched = list(candidates.filter(pk__gt=last_pk)[:chunk_size])
+        if not fetched:
             return
-        last_pk = creators[-1].pk
+        last_pk = fetched[-1].pk
+        if creator_ids is not None:
+            fetched_ids = [c.pk for c in fetched if c.pk in wanted_ids]
+        else:
+            fetched_ids = [c.pk for c in fetched]
+        payouts = _payout_facts(fetched_ids, now)
+        keep = set(fetched_ids) - set(payouts.open_batches)
+        creators = [c for c in fetched if c.pk in keep]
         ids = [c.pk for c in creators]
-        method_by_creator = {
-            m.creator_id: m for m in methods.filter(creator_id__in=ids).select_related("processor")
-        }
-        schedules = {s.creator_id: s for s in PayoutSchedule.objects.filter(creator_id__in=ids)}
+        method_by_creator = {}
+        for method in methods.filter(_creators_q(ids)):
+            method.processor = processors[method.processor_id]  # a few rows, read once
+            method_by_creator[method.creator_id] = method
+        schedules = {s.creator_id: s for s in PayoutSchedule.objects.filter(_creators_q(ids))}
         currency_of = {cid: m.currency_id for cid, m in method_by_creator.items()}
         lines = _lines_for(ids, currency_of)
         if platform_slugs:
@@ -507,8 +589,6 @@ def eligible_payouts_for_batch(
                 cid: [ln for ln in value if ln.platform_slug in wanted]
                 for cid, value in lines.items()
             }
-        used = _kyc_used(ids, now)
-        paid_today = _paid_today(ids, now)
         for creator in creators:
             method = method_by_creator.get(creator.pk)
             if method is None:
@@ -523,13 +603,18 @@ def eligible_payouts_for_batch(
                 open_hold=None,
                 open_batch_id=None,
                 critical_violation=None,
+                record_2257_gap=None,
                 lines=lines.get(creator.pk, []),
-                used_by_currency=used.get(creator.pk, {}),
-                paid_today=creator.pk in paid_today,
+                used_by_currency=payouts.used.get(creator.pk, {}),
+                paid_today=creator.pk in payouts.paid_today,
             )
             result = _evaluate(facts, fx, now, require_due=require_due)
             if result.eligible:
                 yield result
+        # A short chunk, or one reaching the last id asked for, is the last: no query for an
+        # empty one.
+        if len(fetched) < chunk_size or (last_id is not None and last_pk >= last_id):
+            return
 
 
 __all__ = [

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_UP
 
@@ -25,6 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.core.bulk import rows_insert
 from apps.core.exceptions import ApplicationError
 from apps.ledger.accounts import account_key
 from apps.ledger.models import Account, AccountKind
@@ -38,7 +40,7 @@ from apps.payouts.selectors.eligibility import (
     eligible_payouts_for_batch,
 )
 from apps.payouts.selectors.fx import FxTable
-from apps.payouts.services.ledger import payouts_reserve_new, payouts_return_bulk
+from apps.payouts.services.ledger import NewPayout, payouts_reserve_new, payouts_return_bulk
 
 BUILD_LOCK_KEY = int.from_bytes(hashlib.sha256(b"payouts.build").digest()[:7], "big")
 SOURCES = {choice.value for choice in PayoutBatch.Source}
@@ -104,60 +106,88 @@ def _in_payout_accounts(results: list[Eligibility]) -> dict[tuple[int, int], int
     return found
 
 
-def _payouts_create(results: list[Eligibility], batch_for, fx: FxTable) -> list[Payout]:
-    """Payouts and items of one chunk (two inserts), reserved in one set-based post."""
+@dataclass(frozen=True)
+class _Created:
+    pk: int
+    batch_id: int
+    amount_minor: int
+    fee_minor: int
+
+
+def _payouts_create(results: list[Eligibility], batch_for, fx: FxTable) -> list[_Created]:
+    """Payouts and items of one chunk, each one set-based insert (``rows_insert``: arrays,
+    no model instance per row), reserved in one set-based post."""
     in_payout = _in_payout_accounts(results)
-    payouts: list[Payout] = []
+    columns: dict[str, list] = {
+        name: []
+        for name in (
+            "batch_id",
+            "creator_id",
+            "method_id",
+            "currency_id",
+            "amount_minor",
+            "fee_minor",
+            "destination_amount",
+            "destination_asset",
+            "fx_rate",
+        )
+    }
+    batch_ids = []
     for result in results:
         method = result.method
-        payout = Payout(
-            batch=batch_for(method.processor, result.currency),
-            creator=result.creator,
-            method=method,
-            currency_id=result.currency,
-            amount_minor=result.payable_minor,
-            fee_minor=result.fee_minor,
-        )
-        asset = method.processor.crypto_asset
-        if asset:
+        batch_id = batch_for(method.processor, result.currency).pk
+        batch_ids.append(batch_id)
+        quantity, asset, rate = None, "", None
+        if method.processor.crypto_asset:
             try:
                 quantity, rate = fx.convert_to_asset(
-                    result.payable_minor - result.fee_minor, result.currency, asset
+                    result.payable_minor - result.fee_minor,
+                    result.currency,
+                    method.processor.crypto_asset,
                 )
-                payout.destination_amount, payout.destination_asset, payout.fx_rate = (
-                    quantity,
-                    asset,
-                    rate,
-                )
+                asset = method.processor.crypto_asset
             except ApplicationError:
                 pass  # priced when submitted; the ledger stays in fiat either way
-        payouts.append(payout)
-    Payout.objects.bulk_create(payouts, batch_size=1000)
-    items = []
-    for payout, result in zip(payouts, results, strict=True):
-        for line in result.lines:
-            if not line.take_minor:
-                continue
-            # Account stubs (id, kind, currency): what the postings need, without a read.
-            available = Account(
-                pk=line.account_id, kind=AccountKind.AVAILABLE, currency_id=result.currency
-            )
-            reserved = Account(
-                pk=in_payout[(result.creator.pk, line.platform_id)],
-                kind=AccountKind.IN_PAYOUT,
-                currency_id=result.currency,
-            )
-            items.append(
-                PayoutItem(
-                    payout=payout,
-                    available_account=available,
-                    in_payout_account=reserved,
-                    amount_minor=line.take_minor,
-                )
-            )
-    PayoutItem.objects.bulk_create(items, batch_size=2000)
-    payouts_reserve_new(payouts, items)
-    return payouts
+        for name, value in (
+            ("batch_id", batch_id),
+            ("creator_id", result.creator.pk),
+            ("method_id", method.pk),
+            ("currency_id", result.currency),
+            ("amount_minor", result.payable_minor),
+            ("fee_minor", result.fee_minor),
+            ("destination_amount", quantity),
+            ("destination_asset", asset),
+            ("fx_rate", rate),
+        ):
+            columns[name].append(value)
+    ids = rows_insert(Payout, columns)
+    items: dict[str, list] = {
+        "payout_id": [],
+        "available_account_id": [],
+        "in_payout_account_id": [],
+        "amount_minor": [],
+    }
+    reservations: list[NewPayout] = []
+    for pk, result in zip(ids, results, strict=True):
+        taken = tuple(
+            (line.account_id, in_payout[(result.creator.pk, line.platform_id)], line.take_minor)
+            for line in result.lines
+            if line.take_minor
+        )
+        for available_id, in_payout_id, amount in taken:
+            items["payout_id"].append(pk)
+            items["available_account_id"].append(available_id)
+            items["in_payout_account_id"].append(in_payout_id)
+            items["amount_minor"].append(amount)
+        reservations.append(
+            NewPayout(pk, result.creator, result.currency, result.payable_minor, taken)
+        )
+    rows_insert(PayoutItem, items)
+    payouts_reserve_new(reservations)
+    return [
+        _Created(pk, batch_id, result.payable_minor, result.fee_minor)
+        for pk, batch_id, result in zip(ids, batch_ids, results, strict=True)
+    ]
 
 
 def payout_batches_build(

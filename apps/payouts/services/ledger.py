@@ -25,12 +25,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import CharField, OuterRef, Subquery, Sum, Value
+from django.db.models import CharField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from apps.core.bulk import rows_update
 from apps.core.currencies import money_text
 from apps.core.exceptions import ApplicationError
 from apps.creators.models import Creator
@@ -40,6 +42,7 @@ from apps.ledger.services import (
     EntryDraft,
     PostingSpec,
     entries_post_bulk,
+    entries_post_bulk_ids,
     entry_post,
     run_in_transaction,
 )
@@ -128,18 +131,15 @@ def _check_funds(needed: dict[int, int]) -> None:
     lock order) and refuse if any would go below zero."""
     if not needed:
         return
-    list(
+    # One query: the counters locked and read together (summed here, per account).
+    sums: dict[int, int] = defaultdict(int)
+    for account_id, balance in (
         AccountBalance.objects.select_for_update()
         .filter(account_id__in=needed)
         .order_by("account_id", "shard")
-        .values_list("pk", flat=True)
-    )
-    sums = dict(
-        AccountBalance.objects.filter(account_id__in=needed)
-        .values("account_id")
-        .annotate(s=Sum("balance"))
-        .values_list("account_id", "s")
-    )
+        .values_list("account_id", "balance")
+    ):
+        sums[account_id] += balance
     for account_id, amount in sorted(needed.items()):
         held = -(sums.get(account_id) or 0)  # creator accounts are credit-normal
         if held < amount:
@@ -285,18 +285,76 @@ def payouts_reserve_bulk(payouts: Sequence[Payout]) -> list[JournalEntry]:
     return run_in_transaction(work)
 
 
-def payouts_reserve_new(payouts: Sequence[Payout], items: Sequence[PayoutItem]) -> None:
-    """The reservations of payouts this transaction has just inserted (batch builds): no
-    re-read, nobody else can see them yet. ``items`` carry ``available_account`` and
-    ``in_payout_account`` (instances, or stubs with ``pk`` and ``currency_id``), and each
-    payout its ``creator``. Must run inside the transaction that created them."""
+STUB_FIELDS = ["id", "kind", "currency_id"]
+
+
+@dataclass(frozen=True)
+class NewPayout:
+    """A payout this transaction has just inserted (a batch build), as its reservation needs
+    it: no model instance, no re-read."""
+
+    pk: int
+    creator: Creator
+    currency: str
+    amount_minor: int
+    items: tuple[tuple[int, int, int], ...]  # (available id, in_payout id, amount) each
+
+
+def payouts_reserve_new(payouts: Sequence[NewPayout]) -> None:
+    """The reservations of payouts this transaction has just inserted (batch builds): the
+    same entry per payout as ``payout_reserve`` (available +X, in_payout -X per item, one
+    posting per account), the funds checked under the balance counters' locks, one
+    set-based ``entries_post_bulk``, one UPDATE recording the entries. Nobody else can see
+    the payouts yet. Must run inside the transaction that created them."""
     if not connection.in_atomic_block:
         raise ApplicationError("transaction_required", "Reserve new payouts in their transaction.")
-    items_by_payout: dict[int, list[PayoutItem]] = defaultdict(list)
-    for item in items:
-        items_by_payout[item.payout_id].append(item)
-    payouts = list(payouts)
-    _reserve_many(payouts, items_by_payout, {p.creator_id: p.creator for p in payouts})
+    needed: dict[int, int] = defaultdict(int)
+    drafts: list[EntryDraft] = []
+    now = timezone.now()
+    for payout in payouts:
+        if not payout.items or sum(item[2] for item in payout.items) != payout.amount_minor:
+            raise ApplicationError(
+                "payout_items_mismatch",
+                f"The items of payout #{payout.pk} do not add up to its amount.",
+                status_code=409,
+            )
+        totals: dict[int, int] = defaultdict(int)
+        kinds: dict[int, str] = {}
+        for available_id, in_payout_id, amount in payout.items:
+            needed[available_id] += amount
+            totals[available_id] += amount
+            totals[in_payout_id] -= amount
+            kinds[available_id] = AccountKind.AVAILABLE
+            kinds[in_payout_id] = AccountKind.IN_PAYOUT
+        postings = [
+            # Account stubs (id, kind, currency; the other fields deferred): what the postings
+            # need, without a read.
+            PostingSpec(Account.from_db(None, STUB_FIELDS, (pk, kinds[pk], payout.currency)), n)
+            for pk, n in sorted(totals.items())
+            if n
+        ]
+        drafts.append(
+            EntryDraft(
+                idempotency_key=reserve_key(payout.pk),
+                kind=ENTRY_KIND,
+                postings=postings,
+                occurred_at=now,
+                memo=f"Reserved for payout #{payout.pk}",
+                creator=payout.creator,
+                source_type=SOURCE_TYPE,
+                source_id=str(payout.pk),
+            )
+        )
+    if not drafts:
+        return
+    _check_funds(needed)
+    entry_ids = entries_post_bulk_ids(drafts)
+    # One statement: every payout its entry (the new payouts have none yet).
+    rows_update(
+        Payout,
+        "reserve_entry_id",
+        {p.pk: entry_id for p, entry_id in zip(payouts, entry_ids, strict=True)},
+    )
 
 
 def payout_settle(*, payout: Payout, actor=None) -> JournalEntry:
@@ -457,6 +515,7 @@ def payouts_return_bulk(payouts: Sequence[Payout], *, reason: str) -> int:
 
 
 __all__ = [
+    "NewPayout",
     "payout_reserve",
     "payout_return",
     "payout_settle",
