@@ -15,8 +15,9 @@ from apps.compliance.services import (
 )
 from apps.creators.services import payout_hold_place
 from tests.api.keys import key_client, make_key
+from tests.factories import record_2257_complete
 
-from .records import amend, complete_2257_record
+from .records import amend
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def test_status_after_verifications(client_for, super_admin, compliance_user, cr
     body = client_for(super_admin).get(_url(creator)).json()
     assert (body["canPublish"], body["canBePaid"]) == (False, False)
     assert [r["code"] for r in body["reasons"]] == ["record_2257_missing"]
-    complete_2257_record(creator, compliance_user, today)
+    record_2257_complete(creator)
     body = client_for(super_admin).get(_url(creator)).json()
     assert body["canPublish"] is True and body["canBePaid"] is True and body["reasons"] == []
     assert (body["kycLevel"], body["kycLimit"], body["ageVerifiedUntil"]) == (
@@ -90,7 +91,7 @@ def test_status_after_verifications(client_for, super_admin, compliance_user, cr
 def test_an_incomplete_2257_record_stops_publishing_and_says_what_is_missing(
     client_for, super_admin, compliance_user, creator, today
 ):
-    record = complete_2257_record(creator, compliance_user, today)
+    record = record_2257_complete(creator)
     amend(record, actor=compliance_user, reason="document withdrawn", id_document=None)
     body = client_for(super_admin).get(_url(creator)).json()
     assert (body["canPublish"], body["canBePaid"]) == (False, False)

@@ -20,8 +20,7 @@ from apps.compliance.services import (
 from apps.core.exceptions import ApplicationError
 from apps.outbound.models import OutboundEvent
 from apps.payouts.selectors import eligibility
-
-from .records import complete_2257_record
+from tests.factories import record_2257_complete
 
 pytestmark = pytest.mark.django_db
 
@@ -437,7 +436,7 @@ def test_an_expired_age_verification_stops_payouts(creator):
     from apps.compliance.selectors import creator_compliance_status
 
     creator.refresh_from_db()
-    complete_2257_record(creator, None, date(2026, 6, 1))
+    record_2257_complete(creator)
     assert creator_compliance_status(creator).can_be_paid
     later = creator_compliance_status(creator, today=date(2026, 6, 21))
     assert not later.can_be_paid and not later.can_publish

@@ -27,9 +27,7 @@ from apps.compliance.services import (
     record_2257_amend,
 )
 from apps.creators.models import Creator, PayoutHold
-from tests.factories import make_user
-
-from .records import complete_2257_record
+from tests.factories import make_user, record_2257_complete
 
 pytestmark = pytest.mark.django_db
 
@@ -184,7 +182,7 @@ def test_everything_fine(client_for, creator, compliance_user, super_admin, toda
 
 def test_an_expiring_age_verification_and_what_to_do(client_for, creator_factory, today):
     creator = creator_factory(kyc_level=0, age_verified_until=today + timedelta(days=10))
-    complete_2257_record(creator, None, today)
+    record_2257_complete(creator)
     html = client_for(creator.user).get(URL).content.decode()
     assert "Expires soon" in html
     assert "valid until 2026-06-25 (10 days left)" in html

@@ -13,8 +13,7 @@ from django.utils import timezone
 from apps.audit.models import AuditEvent
 from apps.compliance.models import AgeVerification, KycVerification
 from apps.compliance.services import kyc_verification_request
-
-from .records import complete_2257_record
+from tests.factories import record_2257_complete
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +132,7 @@ def test_creator_page_shows_the_history_and_the_limit(
     assert "Age verification: valid until 2027-06-15." in text
     assert "payouts up to 1,000.00 USD in any 30 days" in text
     assert "2257 record: none on file." in text and "Cannot publish" in text
-    complete_2257_record(creator, compliance_user, date(2026, 6, 15))
+    record_2257_complete(creator)
     text = client.get(reverse("compliance:creator", args=[creator.pk])).content.decode()
     assert "2257 record: complete." in text
     assert "Can publish" in text and "Can be paid" in text

@@ -13,9 +13,9 @@ from apps.compliance.models import (
     AgeVerification,
     KycProviderEvent,
     KycVerification,
-    Record2257,
 )
 from apps.compliance.rules import KYC_LEVELS, kyc_limit_usd_minor
+from apps.compliance.selectors.documents import creator_2257_gap
 from apps.compliance.selectors.violations import creators_with_open_critical_violations
 from apps.core.currencies import money_text
 from apps.creators.models import Creator, PayoutHold
@@ -91,20 +91,14 @@ def creator_compliance_status(creator: Creator, *, today: date | None = None) ->
         stop("age_verification_expired", f"The age verification expired on {until:%Y-%m-%d}.")
     else:
         status.obligations.append(f"Age verification: valid until {until:%Y-%m-%d}.")
-    record = (
-        Record2257.objects.filter(performer__creator=creator)
-        .order_by("pk")
-        .values_list("is_complete", "missing")
-        .first()
-    )
-    if record is None:
+    gap = creator_2257_gap(creator.pk)
+    if gap == []:
         status.obligations.append("2257 record: none on file.")
         stop("record_2257_missing", "No 2257 record is on file.")
-    elif not record[0]:
-        missing = list(record[1] or []) or ["it is incomplete"]
-        status.record_2257_missing = missing
-        status.obligations.append(f"2257 record: incomplete ({'; '.join(missing)}).")
-        stop("record_2257_incomplete", f"The 2257 record is incomplete: {'; '.join(missing)}.")
+    elif gap:
+        status.record_2257_missing = gap
+        status.obligations.append(f"2257 record: incomplete ({'; '.join(gap)}).")
+        stop("record_2257_incomplete", f"The 2257 record is incomplete: {'; '.join(gap)}.")
     else:
         status.record_2257_missing = []
         status.obligations.append("2257 record: complete.")
