@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import psycopg
 from django.db import connection, models
 from django.db.models import Case, Value, When
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 
@@ -117,3 +118,26 @@ def rows_update(model: type[models.Model], attname: str, values: dict[int, objec
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, [list(values), list(values.values())])
         return cursor.rowcount
+
+
+def instances_from_rows(
+    model: type[models.Model], attnames: Sequence[str], rows, *, db: str = "default"
+) -> list:
+    """Model instances from ``rows`` of values for ``attnames`` (``values_list`` tuples, or
+    values known without a read), every other field deferred and read on first access like
+    any deferred field: what ``Model.from_db`` builds, without the per-field ``__init__``
+    (which costs more than the query for the 100,000 rows of a batch build)."""
+    attnames = tuple(attnames)
+    if model._meta.pk.attname not in attnames:
+        raise ValueError("The primary key must be among the fields.")
+    new = model.__new__
+    result = []
+    for row in rows:
+        instance = new(model)
+        instance.__dict__.update(zip(attnames, row, strict=True))
+        state = ModelState()
+        state.adding = False
+        state.db = db
+        instance._state = state
+        result.append(instance)
+    return result

@@ -38,6 +38,7 @@ from apps.compliance.selectors import (
     creator_has_open_critical_violation,
     creators_with_open_critical_violations,
 )
+from apps.core.bulk import instances_from_rows
 from apps.core.currencies import money_text
 from apps.core.exceptions import ApplicationError
 from apps.creators.models import Creator, PayoutHold
@@ -72,6 +73,16 @@ CREATOR_FIELDS = (
     "default_currency_id",
 )
 METHOD_FIELDS = ("id", "creator_id", "processor_id", "currency_id", "status", "is_default")
+SCHEDULE_FIELDS = (
+    "id",
+    "creator_id",
+    "kind",
+    "weekday",
+    "day_of_month",
+    "threshold_minor",
+    "minimum_minor",
+    "currency_id",
+)
 
 MESSAGES = {
     "creator_not_active": "The creator's account is {status}, not active.",
@@ -551,9 +562,9 @@ def eligible_payouts_for_batch(
     pcs = _processor_currencies()
     processors = Processor.objects.in_bulk()
     candidates, methods = _candidates(processor, currency, now, open_payouts=False)
-    # Only the columns the rules and the payouts read (not a method's sealed details).
-    candidates = candidates.only(*CREATOR_FIELDS)
-    methods = methods.only(*METHOD_FIELDS)
+    # Only the columns the rules and the payouts read (not a method's sealed details), as
+    # instances built without a per-field __init__ (apps.core.bulk.instances_from_rows).
+    db = candidates.db
     last_id = None
     if creator_ids is not None:
         creator_ids = list(creator_ids)
@@ -564,7 +575,12 @@ def eligible_payouts_for_batch(
         candidates = candidates.filter(_creators_q(creator_ids, "pk"))
     last_pk = 0
     while True:
-        fetched = list(candidates.filter(pk__gt=last_pk)[:chunk_size])
+        fetched = instances_from_rows(
+            Creator,
+            CREATOR_FIELDS,
+            candidates.filter(pk__gt=last_pk).values_list(*CREATOR_FIELDS)[:chunk_size],
+            db=db,
+        )
         if not fetched:
             return
         last_pk = fetched[-1].pk
@@ -577,10 +593,23 @@ def eligible_payouts_for_batch(
         creators = [c for c in fetched if c.pk in keep]
         ids = [c.pk for c in creators]
         method_by_creator = {}
-        for method in methods.filter(_creators_q(ids)):
+        for method in instances_from_rows(
+            PayoutMethod,
+            METHOD_FIELDS,
+            methods.filter(_creators_q(ids)).values_list(*METHOD_FIELDS),
+            db=db,
+        ):
             method.processor = processors[method.processor_id]  # a few rows, read once
             method_by_creator[method.creator_id] = method
-        schedules = {s.creator_id: s for s in PayoutSchedule.objects.filter(_creators_q(ids))}
+        schedules = {
+            s.creator_id: s
+            for s in instances_from_rows(
+                PayoutSchedule,
+                SCHEDULE_FIELDS,
+                PayoutSchedule.objects.filter(_creators_q(ids)).values_list(*SCHEDULE_FIELDS),
+                db=db,
+            )
+        }
         currency_of = {cid: m.currency_id for cid, m in method_by_creator.items()}
         lines = _lines_for(ids, currency_of)
         if platform_slugs:

@@ -32,7 +32,7 @@ from django.db.models import CharField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from apps.core.bulk import rows_update
+from apps.core.bulk import instances_from_rows, rows_update
 from apps.core.currencies import money_text
 from apps.core.exceptions import ApplicationError
 from apps.creators.models import Creator
@@ -285,7 +285,7 @@ def payouts_reserve_bulk(payouts: Sequence[Payout]) -> list[JournalEntry]:
     return run_in_transaction(work)
 
 
-STUB_FIELDS = ["id", "kind", "currency_id"]
+STUB_FIELDS = ("id", "kind", "currency_id")
 
 
 @dataclass(frozen=True)
@@ -329,9 +329,12 @@ def payouts_reserve_new(payouts: Sequence[NewPayout]) -> None:
         postings = [
             # Account stubs (id, kind, currency; the other fields deferred): what the postings
             # need, without a read.
-            PostingSpec(Account.from_db(None, STUB_FIELDS, (pk, kinds[pk], payout.currency)), n)
-            for pk, n in sorted(totals.items())
-            if n
+            PostingSpec(account, totals[account.pk])
+            for account in instances_from_rows(
+                Account,
+                STUB_FIELDS,
+                [(pk, kinds[pk], payout.currency) for pk, n in sorted(totals.items()) if n],
+            )
         ]
         drafts.append(
             EntryDraft(
