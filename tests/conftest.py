@@ -184,3 +184,13 @@ def document_store(settings, tmp_path):
         },
     }
     return location
+
+
+@pytest.fixture
+def reseeded_reference_data(transactional_db):
+    """For ``transaction=True`` tests: the currencies, platforms, processors and KYC
+    providers a transactional test before this one flushed, put back
+    (``tests/reference_data.py``)."""
+    from tests.reference_data import reseed
+
+    reseed()

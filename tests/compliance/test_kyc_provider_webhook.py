@@ -220,7 +220,9 @@ def test_the_sweep_is_scheduled():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_at_once_apply_the_event_once(creator_factory, settings):
+def test_two_workers_at_once_apply_the_event_once(
+    reseeded_reference_data, creator_factory, settings
+):
     """Two threads process the same event concurrently (PostgreSQL: SKIP LOCKED; SQLite:
     the conditional update): one applies it, the other changes nothing."""
     if connection.vendor != "postgresql":

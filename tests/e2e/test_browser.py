@@ -288,7 +288,7 @@ def test_busy_pages_fit_a_phone_and_a_desktop(page):
     from apps.integrations.services.processing import webhook_event_process_now
     from tests.factories import make_creator, post_earning
     from tests.integrations.h2_support import payload_for, store_event
-    from tests.payouts.submission_helpers import reseed
+    from tests.reference_data import reseed
 
     reseed()  # a transactional test before this one may have flushed the reference data
     creator = make_creator(
@@ -347,7 +347,7 @@ def test_compliance_pages_fit_a_phone(page):
         kyc_verification_request,
     )
     from tests.factories import make_creator
-    from tests.payouts.submission_helpers import reseed
+    from tests.reference_data import reseed
 
     reseed()
     creator = make_creator(

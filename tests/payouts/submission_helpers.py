@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
 from apps.payouts.models import Payout, PayoutBatch, PayoutMethod
+from tests.reference_data import reseed
 
 from .conftest import fund, make_method, make_payout, make_schedule
-
-# The data migrations a transactional test needs again after another one flushed the tables
-# (currencies, core platforms, processors and demo FX rates); each is idempotent.
-SEED_MIGRATIONS = [
-    ("apps.core.migrations.0003_seed_currencies", "seed"),
-    ("apps.platforms.migrations.0002_core_platforms", "create"),
-    ("apps.payouts.migrations.0002_h5a_seed_processors", "seed"),
-    ("apps.compliance.migrations.0002_providers", "seed"),
-]
-
-
-def reseed() -> None:
-    from django.apps import apps
-    from django.contrib.auth.models import Group
-    from django.core.management.sql import emit_post_migrate_signal
-
-    if not Group.objects.exists():
-        # A ``serialized_rollback`` test flushed without post_migrate: no content types,
-        # permissions or role groups. Put them back as migrate does.
-        emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
-    for module, function in SEED_MIGRATIONS:
-        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture
